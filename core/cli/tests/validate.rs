@@ -1,0 +1,100 @@
+//! The real `skillwright` binary on fixture trees: exit codes, streams and formats.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_skillwright"))
+}
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+#[test]
+fn clean_tree_exits_0_with_summary_on_stderr() {
+    let out = bin().arg("validate").arg(fixtures().join("ok/full-featured")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("2 skills checked: 0 errors, 0 warnings"), "{err}");
+}
+
+#[test]
+fn broken_tree_exits_1_with_every_problem() {
+    let out = bin().arg("validate").arg(fixtures().join("err/many-problems")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    for code in ["SW102", "SW110", "SW109", "SW107", "SW111", "SW201"] {
+        assert!(err.contains(code), "{code} missing from:\n{err}");
+    }
+    assert!(err.contains("many-problems/Many_Problems/SKILL.md:2:7"), "{err}");
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let dir = fixtures().join("err/unknown-key");
+    let out = bin().arg("validate").arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = bin().args(["validate", "--deny-warnings"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn strict_adds_quality_lint() {
+    let dir = fixtures().join("err/strict-no-trigger");
+    assert_eq!(bin().arg("validate").arg(&dir).output().unwrap().status.code(), Some(0));
+    let out = bin().args(["validate", "--strict", "--deny-warnings"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SW301"));
+}
+
+#[test]
+fn json_and_sarif_go_to_stdout_and_parse() {
+    let dir = fixtures().join("err/many-problems");
+    let out = bin().args(["validate", "--format", "json"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["errors"].as_u64().unwrap() >= 5);
+    assert_eq!(v["diagnostics"][0]["code"], "SW102");
+    let out = bin().args(["validate", "--format", "sarif"]).arg(&dir).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
+    let out = bin().args(["validate", "--format", "github"]).arg(&dir).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().all(|l| l.starts_with("::error ") || l.starts_with("::warning ")), "{text}");
+}
+
+#[test]
+fn missing_root_is_a_usage_error() {
+    let out = bin().args(["validate", "/nonexistent/skills"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/skills"));
+}
+
+#[test]
+fn explain_knows_every_code_and_rejects_unknown() {
+    let out = bin().args(["explain", "SW102"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("name-invalid"));
+    assert_eq!(bin().args(["explain", "SW999"]).output().unwrap().status.code(), Some(2));
+}
+
+#[test]
+fn new_scaffolds_a_skill_that_validates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin().args(["new", "my-skill", "--root"]).arg(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = bin().arg("validate").arg(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin().args(["new", "Bad_Name", "--root"]).arg(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn flagship_pack_passes_strict_with_no_warnings() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../skills");
+    let out = bin().args(["validate", "--strict", "--deny-warnings"]).arg(root).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -1,0 +1,304 @@
+//! The rule catalogue: every diagnostic code, its severity, a summary and an explanation.
+//!
+//! Codes are stable: tools and CI configs may match on them. Add new codes, never reuse one.
+
+use crate::diag::Severity;
+
+/// One validation rule.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Stable code, `SW` and three digits.
+    pub code: &'static str,
+    /// Short kebab-case name.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// One line: what the rule checks.
+    pub summary: &'static str,
+    /// Longer text for `skillwright explain`: why it matters and how to fix it.
+    pub explain: &'static str,
+}
+
+use Severity::{Error as E, Warning as W};
+
+/// Every rule, in code order.
+pub const RULES: &[Rule] = &[
+    Rule {
+        code: "SW001",
+        name: "unreadable",
+        severity: E,
+        summary: "a file or directory could not be read",
+        explain: "skillwright could not read a file or list a directory (permissions, a broken disk, a file removed while reading). Check that the path exists and is readable by you.",
+    },
+    Rule {
+        code: "SW002",
+        name: "missing-skill-md",
+        severity: E,
+        summary: "a skill directory has no SKILL.md",
+        explain: "Every directory directly under the skills root is a skill and must contain a file named exactly SKILL.md (upper case). Add one (`skillwright new NAME` writes a starter), or move the directory out of the skills root. Hidden directories (starting with '.') are ignored.",
+    },
+    Rule {
+        code: "SW003",
+        name: "misnamed-skill-md",
+        severity: E,
+        summary: "SKILL.md is spelled with the wrong case",
+        explain: "Hosts look for SKILL.md exactly; on case-sensitive file systems (Linux, most CI) a file named skill.md or Skill.md is never found. Rename it: `git mv skill.md SKILL.md`.",
+    },
+    Rule {
+        code: "SW004",
+        name: "not-utf8",
+        severity: E,
+        summary: "a file is not valid UTF-8",
+        explain: "SKILL.md must be UTF-8 text. The position given is the first byte that is not valid UTF-8. Re-save the file as UTF-8 (most editors: 'Save with encoding').",
+    },
+    Rule {
+        code: "SW005",
+        name: "nul-byte",
+        severity: E,
+        summary: "SKILL.md contains a NUL byte",
+        explain: "A NUL byte in SKILL.md usually means a binary file or a UTF-16 file was saved under that name. Hosts treat such files unpredictably. Re-save the file as UTF-8 text.",
+    },
+    Rule {
+        code: "SW006",
+        name: "too-large",
+        severity: E,
+        summary: "a file, a skill or the pack exceeds a size limit",
+        explain: "Limits keep packages installable and sessions fast: SKILL.md at most 1 MiB, any other file at most 16 MiB, a skill at most 2,000 files, the pack at most 256 MiB. Move large material out of the pack, or link to it.",
+    },
+    Rule {
+        code: "SW007",
+        name: "no-frontmatter",
+        severity: E,
+        summary: "SKILL.md does not start with YAML frontmatter",
+        explain: "SKILL.md must begin with a line `---`, then YAML with at least `name` and `description`, then a closing `---` line, then the Markdown body. Blank lines and a UTF-8 BOM before the first `---` are tolerated.",
+    },
+    Rule {
+        code: "SW008",
+        name: "unclosed-frontmatter",
+        severity: E,
+        summary: "the frontmatter has no closing `---` line",
+        explain: "The frontmatter opened with `---` but no later line is exactly `---`. Add the closing line after the last YAML key; everything after it is the Markdown body.",
+    },
+    Rule {
+        code: "SW009",
+        name: "yaml-syntax",
+        severity: E,
+        summary: "the frontmatter is not valid YAML",
+        explain: "The YAML parser rejected the frontmatter: a syntax error, a duplicate key, an unknown alias, or too many alias expansions (a 'billion laughs' bomb). The position points at the problem. Quote values that contain ': ' or start with a special character ([ { & * ! | > ' \" % @ `).",
+    },
+    Rule {
+        code: "SW010",
+        name: "frontmatter-not-mapping",
+        severity: E,
+        summary: "the frontmatter is not a key/value mapping",
+        explain: "The frontmatter must be a YAML mapping (`key: value` lines). A list, a bare string or an empty block is not a skill definition.",
+    },
+    Rule {
+        code: "SW011",
+        name: "frontmatter-too-large",
+        severity: E,
+        summary: "the frontmatter is larger than 64 KiB",
+        explain: "Frontmatter holds short metadata; hosts load every skill's frontmatter into every session. Keep it small and put long text in the body or in references/.",
+    },
+    Rule {
+        code: "SW012",
+        name: "symlink",
+        severity: E,
+        summary: "a symlink inside the skills root",
+        explain: "skillwright never follows symlinks: a link can point outside the pack (leaking files into a package) or differ between machines. Replace the link with a real file or directory.",
+    },
+    Rule {
+        code: "SW013",
+        name: "bad-file-name",
+        severity: E,
+        summary: "a file name that cannot be packaged portably",
+        explain: "File names must be valid UTF-8 and free of control characters, backslashes and characters Windows forbids (< > : \" | ? *). Such names break installs on some hosts or operating systems. Rename the file.",
+    },
+    Rule {
+        code: "SW101",
+        name: "name-missing",
+        severity: E,
+        summary: "the `name` field is missing",
+        explain: "Agent Skills require `name`: 1-64 characters, lowercase letters, digits and hyphens, equal to the skill's directory name.",
+    },
+    Rule {
+        code: "SW102",
+        name: "name-invalid",
+        severity: E,
+        summary: "`name` breaks the Agent Skills naming rule",
+        explain: "`name` must be 1-64 characters of a-z, 0-9 and '-', must not start or end with '-', and must not contain '--' (regex ^[a-z0-9]+(-[a-z0-9]+)*$). Hosts differ in what else they accept, so this portable rule is enforced for every host.",
+    },
+    Rule {
+        code: "SW103",
+        name: "name-dir-mismatch",
+        severity: E,
+        summary: "`name` differs from the directory name",
+        explain: "Hosts locate a skill by its directory and check that `name` matches it (OpenCode refuses a mismatch). Rename the directory or change `name` so they are equal.",
+    },
+    Rule {
+        code: "SW104",
+        name: "description-missing",
+        severity: E,
+        summary: "the `description` field is missing or empty",
+        explain: "Hosts decide when to load a skill from its description alone. Write 1-1024 characters saying what the skill does and when to use it (\"Use when ...\").",
+    },
+    Rule {
+        code: "SW105",
+        name: "description-length",
+        severity: E,
+        summary: "`description` is longer than 1024 characters",
+        explain: "The Agent Skills standard caps descriptions at 1024 characters, and hosts truncate or reject longer ones. Keep the trigger and the purpose; move detail into the body.",
+    },
+    Rule {
+        code: "SW106",
+        name: "compatibility-length",
+        severity: E,
+        summary: "`compatibility` is empty or longer than 500 characters",
+        explain: "`compatibility` states environment needs (product, packages, network) in 1-500 characters.",
+    },
+    Rule {
+        code: "SW107",
+        name: "metadata-shape",
+        severity: E,
+        summary: "`metadata` is not a map of strings to strings",
+        explain: "`metadata` is a flat map from string keys to string values for client-specific extras. Quote numbers and booleans, and do not nest maps or lists.",
+    },
+    Rule {
+        code: "SW108",
+        name: "allowed-tools-shape",
+        severity: E,
+        summary: "`allowed-tools` is not a space-separated string of tool names",
+        explain: "`allowed-tools` is one string of space-separated tool patterns, e.g. `Bash(git:*) Read`. A YAML list is accepted by some hosts but not the standard; write it as a single string.",
+    },
+    Rule {
+        code: "SW109",
+        name: "wrong-type",
+        severity: E,
+        summary: "a field has the wrong YAML type",
+        explain: "A field expected to be a string is a number, list, map, boolean or null. YAML reads `version: 1.0` as the number 1 and `name: 2024` as a number: quote such values.",
+    },
+    Rule {
+        code: "SW110",
+        name: "yaml11-boolean",
+        severity: E,
+        summary: "an unquoted yes/no/on/off that YAML 1.1 readers turn into a boolean",
+        explain: "Several hosts parse frontmatter with YAML 1.1 libraries, which read unquoted y, n, yes, no, on, off, true and false as booleans. A string field must then be quoted, e.g. `name: \"yes\"`.",
+    },
+    Rule {
+        code: "SW111",
+        name: "unknown-key",
+        severity: W,
+        summary: "a frontmatter key that no host and no skillwright feature reads",
+        explain: "Unknown keys are ignored by most hosts and rejected by some validators. Check the spelling; put client-specific extras under `metadata`.",
+    },
+    Rule {
+        code: "SW120",
+        name: "version-not-semver",
+        severity: E,
+        summary: "`version` is not a semantic version",
+        explain: "`version` must be a quoted or plain semantic version like 1.2.0 (MAJOR.MINOR.PATCH, optional -pre and +build). Hosts cache installed packages by version and compare them to offer updates.",
+    },
+    Rule {
+        code: "SW121",
+        name: "requires-shape",
+        severity: E,
+        summary: "`requires` is not { tools: [strings], runtime: bool }",
+        explain: "`requires.tools` lists command-line tools the skill uses (strings); `requires.runtime: true` says the skill calls the skillwright runtime. No other keys are allowed under `requires`.",
+    },
+    Rule {
+        code: "SW122",
+        name: "metrics-shape",
+        severity: E,
+        summary: "`metrics` is not { tracks: [strings], improves: [strings] }",
+        explain: "`metrics.tracks` lists what a run of the skill records; `metrics.improves` lists what it aims to improve. Both are lists of short strings; no other keys are allowed under `metrics`.",
+    },
+    Rule {
+        code: "SW130",
+        name: "duplicate-name",
+        severity: E,
+        summary: "two skills have the same name",
+        explain: "Skill names must be unique within a pack: hosts key skills by name, so one would silently shadow the other.",
+    },
+    Rule {
+        code: "SW201",
+        name: "broken-link",
+        severity: E,
+        summary: "a body link points to a file that does not exist",
+        explain: "Relative links in the body are resolved inside the skill directory. The target is missing (check spelling and case), so an agent following it finds nothing.",
+    },
+    Rule {
+        code: "SW202",
+        name: "link-escapes",
+        severity: E,
+        summary: "a body link leaves the skill directory",
+        explain: "A skill is installed on its own: links with `..` that leave its directory point at nothing on the user's machine. Copy the material into the skill (e.g. references/) and link it there.",
+    },
+    Rule {
+        code: "SW203",
+        name: "absolute-path",
+        severity: E,
+        summary: "a body link uses an absolute file path",
+        explain: "Absolute paths (/home/..., C:\\...) only exist on the author's machine. Use a path relative to the skill directory.",
+    },
+    Rule {
+        code: "SW204",
+        name: "empty-body",
+        severity: W,
+        summary: "SKILL.md has no body after the frontmatter",
+        explain: "The body is what the agent reads when the skill triggers. A skill with only frontmatter gives it nothing to do.",
+    },
+    Rule {
+        code: "SW301",
+        name: "no-trigger",
+        severity: W,
+        summary: "(strict) the description does not say when to use the skill",
+        explain: "Hosts pick skills by matching the user's request against descriptions. Say when to use it, in the user's words: \"Use when ...\" (or \"when the user asks ...\").",
+    },
+    Rule {
+        code: "SW302",
+        name: "overlapping-descriptions",
+        severity: W,
+        summary: "(strict) two descriptions are so alike that both would trigger",
+        explain: "Two skills whose descriptions share most of their distinctive words will trigger on the same request, and the agent picks one at random. Make each trigger specific, or merge the skills. Similarity is the cosine of TF-IDF vectors over description words; the threshold is 0.5.",
+    },
+    Rule {
+        code: "SW303",
+        name: "body-too-long",
+        severity: W,
+        summary: "(strict) the body is longer than 400 lines",
+        explain: "An agent reads the whole body when a skill triggers, under a token budget. Keep SKILL.md under 400 lines and move long material to references/ files linked from the body.",
+    },
+    Rule {
+        code: "SW304",
+        name: "heading-order",
+        severity: W,
+        summary: "(strict) headings skip a level or the body has no single H1",
+        explain: "A body should have one `#` title and headings that go down one level at a time (## then ###). Skipped levels and several titles make the structure hard to navigate for agents and people.",
+    },
+];
+
+/// Looks a rule up by code (case-insensitive), or by name.
+pub fn find(key: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+}
+
+/// The severity of rule `code`; unknown codes are errors.
+pub fn severity(code: &str) -> Severity {
+    find(code).map_or(Severity::Error, |r| r.severity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_sorted_and_well_formed() {
+        for pair in RULES.windows(2) {
+            assert!(pair[0].code < pair[1].code, "{} before {}", pair[0].code, pair[1].code);
+        }
+        for r in RULES {
+            assert!(r.code.len() == 5 && r.code.starts_with("SW"), "{}", r.code);
+            assert!(!r.explain.is_empty() && !r.summary.is_empty());
+        }
+    }
+}

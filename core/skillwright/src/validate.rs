@@ -1,0 +1,257 @@
+//! Semantic rules over a parsed [`SkillSet`]: names, lengths, versions, links, duplicates.
+
+use crate::diag::Diagnostic;
+use crate::model::{Skill, SkillSet};
+use crate::source::LineIndex;
+use std::collections::BTreeMap;
+
+/// Maximum `name` length (characters).
+pub const MAX_NAME: usize = 64;
+/// Maximum `description` length (characters).
+pub const MAX_DESCRIPTION: usize = 1024;
+/// Maximum `compatibility` length (characters).
+pub const MAX_COMPATIBILITY: usize = 500;
+
+/// Applies every rule to every skill.
+pub fn validate(set: &SkillSet) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut by_name: BTreeMap<&str, Vec<&Skill>> = BTreeMap::new();
+    for skill in &set.skills {
+        check_skill(skill, &mut diags);
+        if let Some(n) = skill.meta.name.as_deref() {
+            by_name.entry(n).or_default().push(skill);
+        }
+    }
+    for (name, skills) in by_name {
+        for dup in skills.iter().skip(1) {
+            diags.push(
+                field(dup, "name", format!("name `{name}` is also used by `{}`", skills[0].skill_md()))
+                    .recode("SW130"),
+            );
+        }
+    }
+    diags
+}
+
+/// Is `name` a valid Agent Skills name?
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_NAME
+        && name.split('-').all(|part| {
+            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+trait Recode {
+    fn recode(self, code: &'static str) -> Self;
+}
+impl Recode for Diagnostic {
+    fn recode(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self.severity = crate::rules::severity(code);
+        self
+    }
+}
+
+/// A diagnostic anchored at the value of top-level frontmatter `key` in `skill`'s SKILL.md.
+fn field(skill: &Skill, key: &str, msg: String) -> Diagnostic {
+    let d = Diagnostic::new("SW101", skill.skill_md(), msg);
+    let index = LineIndex::new(&skill.source);
+    for line_no in 1..skill.body_line {
+        let Some(line) = index.line_text(&skill.source, line_no) else { break };
+        if let Some(rest) = line.strip_prefix(key).and_then(|r| r.trim_start().strip_prefix(':')) {
+            let value = rest.trim();
+            let col = (line.chars().count() - rest.trim_start().chars().count()) as u32 + 1;
+            return if value.is_empty() {
+                d.at(line_no, 1, key.len() as u32)
+            } else {
+                d.at(line_no, col, value.chars().count() as u32)
+            };
+        }
+    }
+    d.at(1, 1, 3)
+}
+
+fn check_skill(skill: &Skill, diags: &mut Vec<Diagnostic>) {
+    check_links(skill, diags);
+    if skill.body.trim().is_empty() {
+        diags.push(
+            Diagnostic::new("SW204", skill.skill_md(), "SKILL.md has no body after the frontmatter").at(
+                skill.body_line,
+                1,
+                1,
+            ),
+        );
+    }
+    if !skill.parsed {
+        return;
+    }
+    let m = &skill.meta;
+    let has = |k: &str| skill.raw.iter().any(|(key, _)| key == k);
+    match m.name.as_deref() {
+        None if !has("name") => diags.push(field(skill, "name", "missing required field `name`".into())),
+        None => {}
+        Some(name) => {
+            if !valid_name(name) {
+                let why = if name.is_empty() {
+                    "is empty".to_string()
+                } else if name.chars().count() > MAX_NAME {
+                    format!("is {} characters; the limit is {MAX_NAME}", name.chars().count())
+                } else if name.starts_with('-') || name.ends_with('-') {
+                    "starts or ends with a hyphen".into()
+                } else if name.contains("--") {
+                    "contains a double hyphen".into()
+                } else {
+                    "may only contain lowercase letters, digits and hyphens".into()
+                };
+                diags.push(field(skill, "name", format!("name `{name}` {why}")).recode("SW102"));
+            } else if name != skill.dir {
+                diags.push(
+                    field(skill, "name", format!("name `{name}` differs from its directory `{}`", skill.dir))
+                        .recode("SW103"),
+                );
+            }
+        }
+    }
+    match m.description.as_deref() {
+        None if !has("description") => diags
+            .push(field(skill, "description", "missing required field `description`".into()).recode("SW104")),
+        None => {}
+        Some(d) if d.trim().is_empty() => {
+            diags.push(field(skill, "description", "`description` is empty".into()).recode("SW104"))
+        }
+        Some(d) if d.chars().count() > MAX_DESCRIPTION => diags.push(
+            field(
+                skill,
+                "description",
+                format!("`description` is {} characters; the limit is {MAX_DESCRIPTION}", d.chars().count()),
+            )
+            .recode("SW105"),
+        ),
+        Some(_) => {}
+    }
+    if let Some(c) = m.compatibility.as_deref() {
+        let n = c.chars().count();
+        if n == 0 || n > MAX_COMPATIBILITY {
+            diags.push(
+                field(
+                    skill,
+                    "compatibility",
+                    format!("`compatibility` is {n} characters; allowed 1-{MAX_COMPATIBILITY}"),
+                )
+                .recode("SW106"),
+            );
+        }
+    }
+    if let Some(t) = m.allowed_tools.as_deref()
+        && (t.trim().is_empty() || t.contains(['\n', '\r', ',']))
+    {
+        diags.push(
+            field(
+                skill,
+                "allowed-tools",
+                "`allowed-tools` must be tool names separated by single spaces".into(),
+            )
+            .recode("SW108"),
+        );
+    }
+    if let Some(v) = m.version.as_deref()
+        && semver::Version::parse(v).is_err()
+    {
+        diags.push(
+            field(skill, "version", format!("version `{v}` is not semantic (MAJOR.MINOR.PATCH, e.g. 1.0.0)"))
+                .recode("SW120"),
+        );
+    }
+}
+
+fn check_links(skill: &Skill, diags: &mut Vec<Diagnostic>) {
+    for link in &skill.links {
+        let dest = link.dest.trim();
+        if dest.is_empty() || dest.starts_with('#') || has_scheme(dest) || dest.starts_with("//") {
+            continue;
+        }
+        let at = |code, msg: String| {
+            Diagnostic::new(code, skill.skill_md(), msg).at(link.line, link.col, link.len)
+        };
+        let path = dest.split(['#', '?']).next().unwrap_or("");
+        let path = percent_decode(path);
+        if path.starts_with('/')
+            || path.starts_with('\\')
+            || path.get(1..3) == Some(":\\")
+            || path.get(1..3) == Some(":/")
+        {
+            diags.push(at(
+                "SW203",
+                format!("link `{dest}` is an absolute path; use a path relative to the skill"),
+            ));
+            continue;
+        }
+        let mut parts: Vec<&str> = Vec::new();
+        let mut escapes = false;
+        for seg in path.split(['/', '\\']) {
+            match seg {
+                "" | "." => {}
+                ".." => {
+                    if parts.pop().is_none() {
+                        escapes = true;
+                        break;
+                    }
+                }
+                s => parts.push(s),
+            }
+        }
+        if escapes {
+            diags.push(at("SW202", format!("link `{dest}` leaves the skill directory")));
+            continue;
+        }
+        let target = parts.join("/");
+        let exists = target.is_empty()
+            || target == "SKILL.md"
+            || skill.files.contains_key(&target)
+            || skill.files.keys().any(|f| f.starts_with(&format!("{target}/")));
+        if !exists {
+            diags.push(at("SW201", format!("link target `{target}` does not exist in `{}/`", skill.dir)));
+        }
+    }
+}
+
+fn has_scheme(dest: &str) -> bool {
+    match dest.find(':') {
+        Some(i) if i > 1 => dest[..i].chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)),
+        _ => false,
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_name;
+
+    #[test]
+    fn names() {
+        for ok in ["a", "pdf-tools", "a1-b2", &"x".repeat(64)] {
+            assert!(valid_name(ok), "{ok}");
+        }
+        for bad in ["", "-a", "a-", "a--b", "A", "a_b", "é", &"x".repeat(65)] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Fixture-driven tests: every directory under `fixtures/ok` and `fixtures/err` is a skills root.
+//! Each gets one snapshot of its full diagnostics (validate + strict lint) in text form.
+
+use skillwright::report::{self, Format};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn diagnostics_text(root: &Path) -> (String, usize, usize) {
+    let (set, mut diags) = skillwright::load(root).expect("fixture root readable");
+    diags.extend(skillwright::lint::lint(&set));
+    skillwright::diag::sort(&mut diags);
+    let sources: BTreeMap<String, &str> =
+        set.skills.iter().map(|s| (s.skill_md(), s.source.as_str())).collect();
+    let (e, w) = skillwright::diag::counts(&diags);
+    let mut out = report::render(Format::Text, &diags, "", &sources, false);
+    out.push_str(&format!("skills: {:?}\n", set.skills.iter().map(|s| s.dir.as_str()).collect::<Vec<_>>()));
+    (out, e, w)
+}
+
+#[test]
+fn ok_fixtures_have_no_diagnostics() {
+    insta::glob!("fixtures/ok/*", |path| {
+        let (text, errors, warnings) = diagnostics_text(path);
+        assert_eq!((errors, warnings), (0, 0), "{}:\n{text}", path.display());
+        insta::assert_snapshot!(text);
+    });
+}
+
+#[test]
+fn err_fixtures_report_problems() {
+    insta::glob!("fixtures/err/*", |path| {
+        let (text, errors, warnings) = diagnostics_text(path);
+        assert!(errors + warnings > 0, "{} reported nothing", path.display());
+        insta::assert_snapshot!(text);
+    });
+}
+
+/// Symlinks and non-UTF-8 names cannot live in the fixture tree (globbing would follow or choke on
+/// them), so this case is built in a temporary directory.
+#[cfg(unix)]
+#[test]
+fn symlinks_and_non_utf8_names_are_reported_not_followed() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let skill = root.join("linked");
+    std::fs::create_dir_all(&skill).unwrap();
+    std::fs::write(skill.join("SKILL.md"), "---\nname: linked\ndescription: Use when linking.\n---\n# L\n")
+        .unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", skill.join("secret")).unwrap();
+    std::os::unix::fs::symlink("..", root.join("outside")).unwrap();
+    std::fs::write(skill.join(std::ffi::OsStr::from_bytes(b"bad\xff.md")), "x").unwrap();
+    let (set, diags) = skillwright::load(root).unwrap();
+    let got: Vec<_> = diags.iter().map(|d| (d.code, d.file.as_str())).collect();
+    assert!(got.contains(&("SW012", "linked/secret")), "{got:?}");
+    assert!(got.contains(&("SW012", "outside")), "{got:?}");
+    assert!(got.iter().any(|(c, f)| *c == "SW013" && f.starts_with("linked/")), "{got:?}");
+    assert_eq!(set.skills.len(), 1);
+    assert!(set.skills[0].files.is_empty(), "nothing behind a link or a bad name is read");
+}
