@@ -1,1 +1,86 @@
-fn main() {}
+//! `cargo xtask`: this repository's own tasks. Thin: the work is done by the library and CLI.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const HELP: &str = "\
+cargo xtask <task> [options]
+
+Tasks:
+  build-plugins [OPTIONS]   Build every host's package of the flagship pack (skills/) into
+                            target/plugins/<host>/, bundling a release build of the skillwright
+                            binary for this machine. Options are those of `skillwright build`:
+                              --out DIR         output directory (default target/plugins)
+                              --hosts a,b       only these hosts
+                              --check           compare with a fresh build; exit 1 with a diff
+                              --bin-dir DIR     bundle DIR/<triple>/skillwright[.exe] instead
+                              --fake-binaries   bundle placeholders (fast; for tests)
+                              --sign-key FILE   sign integrity.json
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("build-plugins") => build_plugins(&args[1..]),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("error: unknown task `{other}`\n\n{HELP}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn build_plugins(args: &[String]) -> ExitCode {
+    let root = root();
+    let mut argv: Vec<String> = vec!["skillwright".into(), "build".into()];
+    argv.extend(
+        ["--skills", "skills", "--pack", "skillwright.toml", "--pack-version", env!("CARGO_PKG_VERSION")]
+            .map(String::from),
+    );
+    let chooses_binaries =
+        args.iter().any(|a| a == "--bin-dir" || a.starts_with("--bin-dir=") || a == "--fake-binaries");
+    if !chooses_binaries {
+        match release_binary(&root) {
+            Ok(dir) => argv.extend(["--bin-dir".to_string(), dir.display().to_string()]),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    argv.extend(args.iter().cloned());
+    if let Err(e) = std::env::set_current_dir(&root) {
+        eprintln!("error: cannot enter {}: {e}", root.display());
+        return ExitCode::from(2);
+    }
+    skillwright_cli::run(argv)
+}
+
+/// Builds the release binary and lays it out as a one-triple `--bin-dir`.
+fn release_binary(root: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    eprintln!("building the release skillwright binary to bundle…");
+    let status = Command::new(&cargo)
+        .args(["build", "--release", "--quiet", "-p", "skillwright-cli", "--bin", "skillwright"])
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("cargo build --release -p skillwright-cli failed".into());
+    }
+    let exe = if cfg!(windows) { "skillwright.exe" } else { "skillwright" };
+    let built = root.join("target/release").join(exe);
+    let triple = skillwright_cli::TRIPLE;
+    let dir = root.join("target/xtask-bin");
+    let dest = dir.join(triple);
+    std::fs::create_dir_all(&dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+    std::fs::copy(&built, dest.join(exe)).map_err(|e| format!("{}: {e}", built.display()))?;
+    Ok(dir)
+}

@@ -137,10 +137,126 @@ pub fn new(a: NewArgs) -> Result<ExitCode> {
 }
 
 #[derive(Args)]
-pub struct BuildArgs {}
-pub fn build(_a: BuildArgs) -> Result<ExitCode> {
-    Err("not yet".into())
+pub struct BuildArgs {
+    /// Skills root.
+    #[arg(long, default_value = "skills")]
+    pub skills: PathBuf,
+    /// Pack file with name, description, version and author.
+    #[arg(long, default_value = "skillwright.toml")]
+    pub pack: PathBuf,
+    /// Version to use when the pack file has none.
+    #[arg(long)]
+    pub pack_version: Option<String>,
+    /// Output directory; each host gets OUT/<host>/ and the loss report goes to OUT/REPORT.md.
+    #[arg(long, default_value = "target/plugins")]
+    pub out: PathBuf,
+    /// Hosts to build, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub hosts: Vec<String>,
+    /// Write nothing; exit 1 with a diff of every file that differs from a fresh build.
+    #[arg(long)]
+    pub check: bool,
+    /// Bundle binaries from DIR/<triple>/skillwright[.exe] (a release matrix's output).
+    #[arg(long, conflicts_with = "fake_binaries")]
+    pub bin_dir: Option<PathBuf>,
+    /// Bundle small placeholder files instead of binaries (tests, snapshots).
+    #[arg(long)]
+    pub fake_binaries: bool,
+    /// Sign with this private key file (or set SKILLWRIGHT_SIGNING_KEY to its path).
+    #[arg(long, env = "SKILLWRIGHT_SIGNING_KEY")]
+    pub sign_key: Option<PathBuf>,
+    /// Use target specs from this directory instead of the built-in ones.
+    #[arg(long)]
+    pub targets: Option<PathBuf>,
+    /// Use templates from this directory instead of the built-in ones.
+    #[arg(long)]
+    pub templates: Option<PathBuf>,
 }
+
+pub fn build(a: BuildArgs) -> Result<ExitCode> {
+    use skillwright::pipeline;
+    let binaries = if a.fake_binaries {
+        pipeline::fake_binaries()
+    } else if let Some(dir) = &a.bin_dir {
+        pipeline::binaries_from_dir(dir)?
+    } else {
+        let me = std::env::current_exe()?;
+        BTreeMap::from([(crate::TRIPLE.to_string(), std::fs::read(&me)?)])
+    };
+    let opts = pipeline::Options {
+        skills: a.skills.clone(),
+        pack: a.pack,
+        version: a.pack_version,
+        out: a.out.clone(),
+        hosts: a.hosts,
+        check: a.check,
+        targets_dir: a.targets,
+        templates_dir: a.templates,
+        sign_key: a.sign_key,
+    };
+    let outcome = pipeline::build(&opts, &binaries)?;
+    let (errors, warnings) = skillwright::diag::counts(&outcome.diagnostics);
+    if !outcome.diagnostics.is_empty() {
+        let set = skillwright::load(&a.skills).map(|(s, _)| s).unwrap_or_default();
+        let sources: BTreeMap<String, &str> =
+            set.skills.iter().map(|s| (s.skill_md(), s.source.as_str())).collect();
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        eprint!(
+            "{}",
+            report::render(Format::Text, &outcome.diagnostics, &a.skills.to_string_lossy(), &sources, color)
+        );
+    }
+    let Some(plan) = outcome.plan else {
+        eprintln!(
+            "build stopped: {errors} error{} in the skills ({warnings} warning{}); nothing was written",
+            plural(errors),
+            plural(warnings)
+        );
+        return Ok(ExitCode::from(1));
+    };
+    eprint!("{}", pipeline::summary_table(&plan));
+    for p in &plan.packages {
+        for l in &p.loss {
+            eprintln!("  {}: {l}", p.host);
+        }
+    }
+    let out = a.out.display();
+    if a.check {
+        if outcome.stale.is_empty() {
+            eprintln!("check passed: {out} matches a fresh build");
+            return Ok(ExitCode::SUCCESS);
+        }
+        for s in &outcome.stale {
+            println!("--- {}: {}", s.path, if s.detail.contains('\n') { "differs" } else { &s.detail });
+            if s.detail.contains('\n') {
+                print!("{}", s.detail);
+            }
+        }
+        eprintln!(
+            "check failed: {} file{} in {out} differ from a fresh build; run the build to update them",
+            outcome.stale.len(),
+            plural(outcome.stale.len())
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let w = outcome.written.unwrap_or_default();
+    if w.written == 0 && w.removed == 0 {
+        eprintln!("nothing to write: {out} is up to date ({} files)", w.unchanged);
+    } else {
+        eprintln!(
+            "wrote {} file{}, {} unchanged, {} stale removed in {out}",
+            w.written,
+            plural(w.written),
+            w.unchanged,
+            w.removed
+        );
+    }
+    if warnings > 0 {
+        eprintln!("{warnings} warning{} in the skills (see above)", plural(warnings));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 #[derive(Args)]
 pub struct VerifyArgs {}
 pub fn verify(_a: VerifyArgs) -> Result<ExitCode> {

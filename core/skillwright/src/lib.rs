@@ -15,6 +15,7 @@ pub mod lint;
 pub mod model;
 pub mod pack;
 pub mod parse;
+pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod report;

@@ -1,1 +1,314 @@
-//! TODO
+//! Planning: the whole output, in memory, as a pure function of its inputs.
+//!
+//! No clock, no absolute paths, no hash-map order: the same inputs give byte-identical plans on
+//! every machine. The plan is what tests snapshot and what `write` puts on disk.
+
+use crate::integrity::{self, Manifest};
+use crate::model::{SKILLWRIGHT_KEYS, Skill, SkillSet};
+use crate::pack::Pack;
+use crate::render::{self, Tree};
+use crate::runtime::context::{self, INDEX_PATH, Index};
+use crate::target::Target;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Target triples a package can carry binaries for (what the release workflow builds).
+pub const TRIPLES: &[&str] = &[
+    "aarch64-apple-darwin",
+    "aarch64-pc-windows-msvc",
+    "aarch64-unknown-linux-gnu",
+    "aarch64-unknown-linux-musl",
+    "x86_64-apple-darwin",
+    "x86_64-pc-windows-msvc",
+    "x86_64-unknown-linux-gnu",
+    "x86_64-unknown-linux-musl",
+];
+
+/// One planned file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// Contents.
+    pub bytes: Vec<u8>,
+    /// Whether it is written executable (launchers, binaries).
+    pub exec: bool,
+}
+
+/// One host's package.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// Host id: the package's directory name under the output dir.
+    pub host: String,
+    /// Host product name.
+    pub display: String,
+    /// Every file, by path relative to the package dir.
+    pub files: BTreeMap<String, File>,
+    /// What this host cannot carry of the source.
+    pub loss: Vec<String>,
+    /// Number of skills packaged.
+    pub skills: usize,
+    /// Where the plugin sits inside the package dir (`""` or `dir/`).
+    pub plugin_prefix: String,
+}
+
+impl Package {
+    /// Total bytes.
+    pub fn bytes(&self) -> u64 {
+        self.files.values().map(|f| f.bytes.len() as u64).sum()
+    }
+}
+
+/// The whole output.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// One package per host, in host order.
+    pub packages: Vec<Package>,
+    /// `REPORT.md`: the loss report of every host.
+    pub report: String,
+}
+
+/// Per-platform binaries to bundle: triple → bytes of `skillwright[.exe]`.
+pub type Binaries = BTreeMap<String, Vec<u8>>;
+
+/// Everything a plan depends on.
+pub struct Inputs<'a> {
+    /// The skills (already validated: a set with errors should not be planned).
+    pub set: &'a SkillSet,
+    /// Pack metadata.
+    pub pack: &'a Pack,
+    /// Hosts to build, in order.
+    pub targets: Vec<&'a Target>,
+    /// Template trees: [`render::COMMON`] and one per host id.
+    pub templates: &'a BTreeMap<String, Tree>,
+    /// Binaries to bundle.
+    pub binaries: &'a Binaries,
+    /// Signing key, if the packages are signed.
+    pub key: Option<&'a k256::ecdsa::SigningKey>,
+}
+
+/// Why a plan could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A template failed.
+    #[error(transparent)]
+    Render(#[from] render::Error),
+    /// A rendered file is invalid (bad JSON, hard-coded version, …).
+    #[error("{host}: {path}: {message}")]
+    Output {
+        /// Host id.
+        host: String,
+        /// File.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Template context for one host.
+#[derive(Serialize)]
+struct Ctx<'a> {
+    pack: &'a Pack,
+    version: &'a str,
+    display: &'a str,
+    short_description: String,
+    skills: Vec<CtxSkill<'a>>,
+    target: &'a Target,
+    context: String,
+    plugin_root: String,
+}
+
+#[derive(Serialize)]
+struct CtxSkill<'a> {
+    name: &'a str,
+    description: &'a str,
+    dir: &'a str,
+}
+
+/// Makes the plan.
+pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
+    let index = Index::of(inp.pack, inp.set);
+    let index_json = serde_json::to_vec_pretty(&index).unwrap_or_default();
+    let static_context = context::render(&index, None, &[]);
+    let mut packages = Vec::new();
+    for target in &inp.targets {
+        packages.push(package(inp, target, &index_json, &static_context)?);
+    }
+    let report = report(inp.pack, &packages);
+    Ok(Plan { packages, report })
+}
+
+fn package(inp: &Inputs, target: &Target, index_json: &[u8], static_context: &str) -> Result<Package, Error> {
+    let pack = inp.pack;
+    let prefix = target.plugin_prefix(&pack.name);
+    let mut files: BTreeMap<String, File> = BTreeMap::new();
+    let mut put = |path: String, bytes: Vec<u8>| {
+        let exec = bytes.starts_with(b"#!");
+        files.insert(path, File { bytes, exec });
+    };
+    let mut lost_keys: BTreeMap<&str, usize> = BTreeMap::new();
+    for skill in &inp.set.skills {
+        let (md, lost) = host_skill_md(skill, &target.skill_keys);
+        let ignored =
+            skill.raw.iter().map(|(k, _)| k.as_str()).filter(|k| target.ignored_keys.iter().any(|i| i == k));
+        for k in lost.into_iter().chain(ignored) {
+            *lost_keys.entry(k).or_default() += 1;
+        }
+        put(format!("{prefix}skills/{}/SKILL.md", skill.dir), md);
+        for (rel, bytes) in &skill.files {
+            put(format!("{prefix}skills/{}/{rel}", skill.dir), bytes.clone());
+        }
+    }
+    put(format!("{prefix}{INDEX_PATH}"), index_json.to_vec());
+    put(format!("{prefix}hooks/static/{}", target.id), target.payload(static_context).into_bytes());
+
+    let ctx = minijinja::Value::from(minijinja::value::Serde(Ctx {
+        pack,
+        version: pack.version(),
+        display: pack.display(),
+        short_description: context::summary(&pack.description, 120),
+        skills: inp
+            .set
+            .skills
+            .iter()
+            .map(|s| CtxSkill { name: s.name(), description: s.description(), dir: &s.dir })
+            .collect(),
+        target,
+        context: static_context.to_string(),
+        plugin_root: prefix.trim_end_matches('/').to_string(),
+    }));
+    let empty = Tree::new();
+    // Launchers are only for hosts that run the runtime hook.
+    let common =
+        if target.hook.dynamic { inp.templates.get(render::COMMON).unwrap_or(&empty) } else { &empty };
+    for (path, bytes) in render::render(render::COMMON, common, &ctx, &pack.name)? {
+        put(format!("{prefix}{path}"), bytes);
+    }
+    let own = inp.templates.get(&target.id).unwrap_or(&empty);
+    for (path, bytes) in render::render(&target.id, own, &ctx, &pack.name)? {
+        put(path, bytes);
+    }
+    for (path, file) in files.iter_mut() {
+        if path.ends_with(".json") {
+            file.bytes = canonical_json(&target.id, path, &file.bytes, pack.version())?;
+        }
+    }
+    if target.hook.dynamic {
+        for (triple, bytes) in inp.binaries {
+            let exe = if triple.contains("windows") { "skillwright.exe" } else { "skillwright" };
+            files.insert(format!("{prefix}bin/{triple}/{exe}"), File { bytes: bytes.clone(), exec: true });
+        }
+    }
+
+    let mut manifest = Manifest {
+        format: 1,
+        pack: pack.name.clone(),
+        version: pack.version().to_string(),
+        host: target.id.clone(),
+        public_key: inp.key.map(integrity::public_hex),
+        files: files
+            .iter()
+            .filter_map(|(p, f)| {
+                p.strip_prefix(&prefix).map(|rel| (rel.to_string(), integrity::sha256(&f.bytes)))
+            })
+            .collect(),
+    };
+    manifest.files.remove(integrity::MANIFEST);
+    let manifest_bytes = manifest.to_bytes();
+    if let Some(key) = inp.key {
+        let sig = integrity::sign(key, &manifest_bytes);
+        files.insert(
+            format!("{prefix}{}", integrity::SIGNATURE),
+            File { bytes: format!("{sig}\n").into_bytes(), exec: false },
+        );
+    }
+    files.insert(format!("{prefix}{}", integrity::MANIFEST), File { bytes: manifest_bytes, exec: false });
+
+    let mut loss: Vec<String> = lost_keys
+        .into_iter()
+        .map(|(k, n)| {
+            format!(
+                "frontmatter `{k}` ({n} skill{}) is not honoured by {}",
+                if n == 1 { "" } else { "s" },
+                target.display
+            )
+        })
+        .collect();
+    loss.extend(target.loss.iter().cloned());
+    Ok(Package {
+        host: target.id.clone(),
+        display: target.display.clone(),
+        files,
+        loss,
+        skills: inp.set.skills.len(),
+        plugin_prefix: prefix,
+    })
+}
+
+/// The host's copy of SKILL.md: only the frontmatter keys it reads, re-serialized safely, and
+/// the body verbatim. Returns the lost standard keys (skillwright's own keys are not a loss: the
+/// runtime reads them from the index).
+fn host_skill_md<'a>(skill: &'a Skill, keep: &[String]) -> (Vec<u8>, Vec<&'a str>) {
+    let mut map = serde_yaml::Mapping::new();
+    let mut lost = Vec::new();
+    for (k, v) in &skill.raw {
+        if keep.iter().any(|x| x == k) {
+            map.insert(serde_yaml::Value::String(k.clone()), v.clone());
+        } else if !SKILLWRIGHT_KEYS.contains(&k.as_str()) {
+            lost.push(k.as_str());
+        }
+    }
+    let yaml = if map.is_empty() { String::new() } else { serde_yaml::to_string(&map).unwrap_or_default() };
+    let mut out = format!("---\n{yaml}---\n").into_bytes();
+    out.extend_from_slice(skill.body.as_bytes());
+    (out, lost)
+}
+
+/// Parses a rendered JSON file and re-serializes it (2-space indent, final newline), so every
+/// JSON output is valid and uniformly formatted; also rejects a hard-coded version.
+fn canonical_json(host: &str, path: &str, bytes: &[u8], version: &str) -> Result<Vec<u8>, Error> {
+    let err = |message: String| Error::Output { host: host.into(), path: path.into(), message };
+    let v: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| err(format!("not valid JSON: {e}")))?;
+    if let Some(bad) = find_version(&v, version) {
+        return Err(err(format!(
+            "hard-codes version `{bad}`; use {{{{ version|tojson }}}} so every manifest says {version}"
+        )));
+    }
+    let mut out = serde_json::to_vec_pretty(&v).map_err(|e| err(e.to_string()))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn find_version(v: &serde_json::Value, version: &str) -> Option<String> {
+    match v {
+        serde_json::Value::Object(o) => o.iter().find_map(|(k, x)| match x {
+            serde_json::Value::String(s) if k == "version" && s != version => Some(s.clone()),
+            other => find_version(other, version),
+        }),
+        serde_json::Value::Array(a) => a.iter().find_map(|x| find_version(x, version)),
+        _ => None,
+    }
+}
+
+/// `REPORT.md`: per host, what the source has that the host cannot carry.
+fn report(pack: &Pack, packages: &[Package]) -> String {
+    let mut s = format!(
+        "# Loss report: {} {}\n\nWhat each host's package could not carry of the source. Generated by skillwright; do not edit.\n",
+        pack.name,
+        pack.version()
+    );
+    for p in packages {
+        s.push_str(&format!("\n## {} (`{}`)\n\n", p.display, p.host));
+        if p.loss.is_empty() {
+            s.push_str("Nothing lost.\n");
+        }
+        for l in &p.loss {
+            s.push_str(&format!("- {l}\n"));
+        }
+    }
+    s
+}
+
+/// Every host id in the plan that a package's files were given for (used by the writer).
+pub fn hosts(plan: &Plan) -> BTreeSet<&str> {
+    plan.packages.iter().map(|p| p.host.as_str()).collect()
+}

@@ -1,0 +1,103 @@
+//! The `skillwright` command: author tools (validate, build, verify, …) and the runtime that
+//! ships inside every package (hook, skills, store, metrics, feedback).
+
+pub mod author;
+pub mod runtime;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Write agent skills once; ship them to every coding-agent host.
+///
+/// Authors: `skillwright validate` checks a skills tree, `skillwright build` renders a package per
+/// host, `skillwright verify` checks a package against its signed manifest.
+/// Inside an installed package the same binary runs the session-start hook and keeps local state
+/// (store, metrics, feedback) under $SKILLWRIGHT_HOME (default ~/.skillwright).
+///
+/// Exit codes: 0 success, 1 problems found (or check failed), 2 usage or I/O error.
+#[derive(Parser)]
+#[command(name = "skillwright", version, about, long_about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check every SKILL.md under a skills root and report every problem with file:line:col.
+    Validate(author::ValidateArgs),
+    /// Explain a rule code (e.g. `skillwright explain SW102`), or list all rules.
+    Explain(author::ExplainArgs),
+    /// Create a new skill directory with a valid starter SKILL.md.
+    New(author::NewArgs),
+    /// Render an installable package per host from a skills root.
+    Build(author::BuildArgs),
+    /// Check a package directory against its integrity.json (and signature).
+    Verify(author::VerifyArgs),
+    /// Make a secp256k1 key pair for signing packages.
+    Keygen(author::KeygenArgs),
+    /// Hooks run by a host (inside an installed package).
+    #[command(subcommand)]
+    Hook(runtime::HookCommand),
+    /// List, show and search the skills of an installed package.
+    #[command(subcommand)]
+    Skills(runtime::SkillsCommand),
+    /// A small durable key/value store under $SKILLWRIGHT_HOME, safe under concurrent writers.
+    #[command(subcommand)]
+    Store(runtime::StoreCommand),
+    /// Record skill runs (one JSON line each, in a monthly file).
+    #[command(subcommand)]
+    Metrics(runtime::MetricsCommand),
+    /// Success rate per skill, tiers, declining trends and suggestions, from recorded metrics.
+    Feedback(runtime::FeedbackArgs),
+}
+
+/// Runs the command line `args` (the first item is the program name) and returns the exit code.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Validate(a) => author::validate(a),
+        Command::Explain(a) => author::explain(a),
+        Command::New(a) => author::new(a),
+        Command::Build(a) => author::build(a),
+        Command::Verify(a) => author::verify(a),
+        Command::Keygen(a) => author::keygen(a),
+        Command::Hook(c) => runtime::hook(c),
+        Command::Skills(c) => runtime::skills(c),
+        Command::Store(c) => runtime::store(c),
+        Command::Metrics(c) => runtime::metrics(c),
+        Command::Feedback(a) => runtime::feedback(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The target triple this binary was built for.
+pub const TRIPLE: &str = env!("SKILLWRIGHT_TRIPLE");
+
+/// The error type of command handlers: a message for people, exit code 2.
+pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,172 @@
+//! The build pipeline end to end: load and validate the skills, plan every host, then write or
+//! check. Both `skillwright build` and `cargo xtask build-plugins` call [`build`].
+
+use crate::diag::{Diagnostic, Severity};
+use crate::pack::Pack;
+use crate::plan::{Binaries, Inputs, Plan};
+use crate::render::{self, Tree};
+use crate::target::{self, Target};
+use crate::write::{self, Stale, Summary};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// What to build.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Skills root.
+    pub skills: PathBuf,
+    /// Pack file (`skillwright.toml`).
+    pub pack: PathBuf,
+    /// Version to use when the pack file has none.
+    pub version: Option<String>,
+    /// Output directory.
+    pub out: PathBuf,
+    /// Hosts to build (all when empty).
+    pub hosts: Vec<String>,
+    /// Compare instead of writing.
+    pub check: bool,
+    /// Override the built-in targets with a directory of `*.toml`.
+    pub targets_dir: Option<PathBuf>,
+    /// Override the built-in templates with a directory holding `common/` and `<host>/`.
+    pub templates_dir: Option<PathBuf>,
+    /// Private key file to sign with.
+    pub sign_key: Option<PathBuf>,
+}
+
+/// How a build ended (when it got as far as validating).
+#[derive(Debug)]
+pub struct Outcome {
+    /// Validation diagnostics (the build stops before planning if any is an error).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The plan, when validation passed.
+    pub plan: Option<Plan>,
+    /// What was written (build mode).
+    pub written: Option<Summary>,
+    /// What is stale (check mode).
+    pub stale: Vec<Stale>,
+}
+
+/// A build that could not run: bad options, pack, targets or templates, or I/O.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Skills root problem.
+    #[error(transparent)]
+    Discover(#[from] crate::discover::Error),
+    /// Pack file problem.
+    #[error(transparent)]
+    Pack(#[from] crate::pack::Error),
+    /// Target problem.
+    #[error(transparent)]
+    Target(#[from] target::Error),
+    /// Template problem.
+    #[error(transparent)]
+    Render(#[from] render::Error),
+    /// Planning problem.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::Error),
+    /// Writing problem.
+    #[error(transparent)]
+    Write(#[from] write::Error),
+    /// Signing key problem.
+    #[error(transparent)]
+    Integrity(#[from] crate::integrity::Error),
+    /// An unknown host was asked for.
+    #[error("unknown host `{0}`; known hosts: {1}")]
+    UnknownHost(String, String),
+}
+
+/// Runs the pipeline.
+pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
+    let pack = Pack::load(&opts.pack, opts.version.as_deref())?;
+    let targets = match &opts.targets_dir {
+        Some(d) => target::from_dir(d)?,
+        None => target::builtin()?,
+    };
+    let chosen: Vec<&Target> = if opts.hosts.is_empty() {
+        targets.values().collect()
+    } else {
+        let mut v = Vec::new();
+        for h in &opts.hosts {
+            let t = targets.get(h).ok_or_else(|| {
+                Error::UnknownHost(h.clone(), targets.keys().cloned().collect::<Vec<_>>().join(", "))
+            })?;
+            v.push(t);
+        }
+        v
+    };
+    let mut templates: BTreeMap<String, Tree> = BTreeMap::new();
+    for dir in std::iter::once(render::COMMON).chain(chosen.iter().map(|t| t.id.as_str())) {
+        let tree = match &opts.templates_dir {
+            Some(root) => render::from_dir(root, dir)?,
+            None => render::builtin(dir),
+        };
+        templates.insert(dir.to_string(), tree);
+    }
+    let key = opts.sign_key.as_deref().map(crate::integrity::load_signing_key).transpose()?;
+
+    let (set, diagnostics) = crate::load(&opts.skills)?;
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        return Ok(Outcome { diagnostics, plan: None, written: None, stale: Vec::new() });
+    }
+    let plan = crate::plan::plan(&Inputs {
+        set: &set,
+        pack: &pack,
+        targets: chosen,
+        templates: &templates,
+        binaries,
+        key: key.as_ref(),
+    })?;
+    let (written, stale) = if opts.check {
+        (None, write::check(&plan, &opts.out))
+    } else {
+        (Some(write::write(&plan, &opts.out)?), Vec::new())
+    };
+    Ok(Outcome { diagnostics, plan: Some(plan), written, stale })
+}
+
+/// Fake binaries for tests and snapshots: a short text per triple.
+pub fn fake_binaries() -> Binaries {
+    crate::plan::TRIPLES
+        .iter()
+        .map(|t| (t.to_string(), format!("fake skillwright binary for {t}\n").into_bytes()))
+        .collect()
+}
+
+/// Binaries from a release matrix: `dir/<triple>/skillwright[.exe]` for every known triple found.
+pub fn binaries_from_dir(dir: &std::path::Path) -> std::io::Result<Binaries> {
+    let mut out = Binaries::new();
+    for t in crate::plan::TRIPLES {
+        for exe in ["skillwright", "skillwright.exe"] {
+            let p = dir.join(t).join(exe);
+            if p.is_file() {
+                out.insert(t.to_string(), std::fs::read(&p)?);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "no binaries in {} (expected <triple>/skillwright[.exe], e.g. x86_64-unknown-linux-gnu/skillwright)",
+                dir.display()
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// The summary table for people: host, files, bytes, skills, losses.
+pub fn summary_table(plan: &Plan) -> String {
+    let mut s = format!("{:<12} {:>6} {:>11} {:>7} {:>5}\n", "host", "files", "bytes", "skills", "loss");
+    for p in &plan.packages {
+        s.push_str(&format!(
+            "{:<12} {:>6} {:>11} {:>7} {:>5}\n",
+            p.host,
+            p.files.len(),
+            p.bytes(),
+            p.skills,
+            p.loss.len()
+        ));
+    }
+    s
+}

@@ -1,0 +1,187 @@
+//! Whole-tree snapshots of the plan for fixture packs (with fake binaries), plus the properties
+//! every generated package must have: valid JSON, valid JS, determinism, safe escaping.
+
+use skillwright::pipeline::{self, Options};
+use skillwright::plan::Plan;
+use std::path::{Path, PathBuf};
+
+fn pack_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("packs").join(name)
+}
+
+fn options(name: &str, out: &Path) -> Options {
+    let dir = pack_dir(name);
+    Options {
+        skills: dir.join("skills"),
+        pack: dir.join("skillwright.toml"),
+        out: out.to_path_buf(),
+        ..Options::default()
+    }
+}
+
+fn plan_of(name: &str) -> Plan {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut opts = options(name, tmp.path());
+    opts.check = true; // plan without writing
+    let outcome = pipeline::build(&opts, &pipeline::fake_binaries()).unwrap();
+    assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+    outcome.plan.unwrap()
+}
+
+/// The whole tree as text: every path, its mode, and its content (binaries as size + hash).
+fn render_tree(plan: &Plan) -> String {
+    let mut s = String::new();
+    for p in &plan.packages {
+        for (path, f) in &p.files {
+            let mode = if f.exec { " (exec)" } else { "" };
+            s.push_str(&format!("==> {}/{path}{mode}\n", p.host));
+            match std::str::from_utf8(&f.bytes) {
+                Ok(t) => {
+                    s.push_str(t);
+                    if !t.ends_with('\n') {
+                        s.push_str("\n[no final newline]\n");
+                    }
+                }
+                Err(_) => s.push_str(&format!("[{} bytes]\n", f.bytes.len())),
+            }
+        }
+    }
+    s.push_str("==> REPORT.md\n");
+    s.push_str(&plan.report);
+    s
+}
+
+#[test]
+fn snapshots_of_every_fixture_pack() {
+    for name in ["minimal", "full", "hostile"] {
+        let plan = plan_of(name);
+        insta::assert_snapshot!(format!("plan-{name}"), render_tree(&plan));
+    }
+}
+
+#[test]
+fn plans_are_deterministic() {
+    for name in ["minimal", "full", "hostile"] {
+        assert_eq!(render_tree(&plan_of(name)), render_tree(&plan_of(name)));
+    }
+}
+
+#[test]
+fn every_json_file_parses_and_carries_the_pack_version() {
+    for name in ["minimal", "full", "hostile"] {
+        let plan = plan_of(name);
+        let version = if name == "full" {
+            "2.3.4-beta.1"
+        } else if name == "minimal" {
+            "1.0.0"
+        } else {
+            "0.0.1"
+        };
+        for p in &plan.packages {
+            for (path, f) in &p.files {
+                if path.ends_with(".json") || path.starts_with("hooks/static/") && p.host != "opencode" {
+                    let v: serde_json::Value = serde_json::from_slice(&f.bytes)
+                        .unwrap_or_else(|e| panic!("{name}/{}/{path}: {e}", p.host));
+                    if let Some(ver) = v.get("version").and_then(|x| x.as_str()) {
+                        assert_eq!(ver, version, "{}/{path}", p.host);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_text_survives_as_data() {
+    let plan = plan_of("hostile");
+    let want = std::fs::read_to_string(pack_dir("hostile").join("skillwright.toml")).unwrap();
+    let want: toml::Value = toml::from_str(&want).unwrap();
+    let desc = want["pack"]["description"].as_str().unwrap();
+    for p in &plan.packages {
+        for (path, f) in &p.files {
+            if path.ends_with("plugin.json")
+                || path.ends_with("package.json")
+                || path.ends_with("gemini-extension.json")
+            {
+                let v: serde_json::Value = serde_json::from_slice(&f.bytes).unwrap();
+                assert_eq!(v["description"].as_str(), Some(desc), "{}/{path}", p.host);
+            }
+        }
+    }
+    // The skill's SKILL.md frontmatter is re-emitted as YAML that reads back to the same text.
+    let claude = plan.packages.iter().find(|p| p.host == "claude").unwrap();
+    let md = std::str::from_utf8(&claude.files["skills/escape-me/SKILL.md"].bytes).unwrap();
+    let yaml = md.strip_prefix("---\n").unwrap().split("\n---\n").next().unwrap();
+    let fm: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+    assert!(fm["description"].as_str().unwrap().contains("$(rm -rf ~)"));
+    assert!(fm["description"].as_str().unwrap().contains('\u{2028}'));
+    // Launchers and hook configs contain no pack or skill text.
+    for p in &plan.packages {
+        for (path, f) in &p.files {
+            if path.ends_with("hooks/run")
+                || path.ends_with("hooks/run.cmd")
+                || path.ends_with("hooks/hooks.json")
+            {
+                let t = String::from_utf8_lossy(&f.bytes);
+                assert!(
+                    !t.contains("rm -rf") && !t.contains("pwned") && !t.contains("Mallory"),
+                    "{}/{path}",
+                    p.host
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn generated_javascript_passes_node_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["minimal", "hostile"] {
+        let plan = plan_of(name);
+        for p in &plan.packages {
+            for (path, f) in &p.files {
+                if path.ends_with(".js") {
+                    let file = tmp.path().join(format!("{name}-{}.mjs", p.host));
+                    std::fs::write(&file, &f.bytes).unwrap();
+                    let out = std::process::Command::new("node")
+                        .arg("--check")
+                        .arg(&file)
+                        .output()
+                        .expect("node is required for this test (see README: set-up)");
+                    assert!(out.status.success(), "{path}: {}", String::from_utf8_lossy(&out.stderr));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn check_passes_after_build_and_names_each_difference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plugins");
+    let mut opts = options("minimal", &out);
+    let bins = pipeline::fake_binaries();
+    let first = pipeline::build(&opts, &bins).unwrap().written.unwrap();
+    assert!(first.written > 0);
+    let again = pipeline::build(&opts, &bins).unwrap().written.unwrap();
+    assert_eq!((again.written, again.removed), (0, 0), "a second build writes nothing");
+    opts.check = true;
+    assert!(pipeline::build(&opts, &bins).unwrap().stale.is_empty());
+
+    let manifest = out.join("claude/.claude-plugin/plugin.json");
+    let mut bytes = std::fs::read(&manifest).unwrap();
+    bytes[5] ^= 1;
+    std::fs::write(&manifest, bytes).unwrap();
+    std::fs::write(out.join("cursor/extra.txt"), "x").unwrap();
+    std::fs::remove_file(out.join("gemini/GEMINI.md")).unwrap();
+    let stale = pipeline::build(&opts, &bins).unwrap().stale;
+    let paths: Vec<&str> = stale.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(paths, ["claude/.claude-plugin/plugin.json", "cursor/extra.txt", "gemini/GEMINI.md"]);
+    assert!(stale[0].detail.contains("@@"), "a unified diff: {}", stale[0].detail);
+
+    // Building again repairs the changed and missing files; a removed skill's files go away.
+    opts.check = false;
+    let fixed = pipeline::build(&opts, &bins).unwrap().written.unwrap();
+    assert_eq!(fixed.written, 2);
+    assert!(std::fs::read(out.join("cursor/extra.txt")).is_ok(), "files we did not write are left alone");
+}
