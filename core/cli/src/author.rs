@@ -258,12 +258,89 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
 }
 
 #[derive(Args)]
-pub struct VerifyArgs {}
-pub fn verify(_a: VerifyArgs) -> Result<ExitCode> {
-    Err("not yet".into())
+pub struct VerifyArgs {
+    /// Package directory (the one holding integrity.json).
+    dir: PathBuf,
+    /// Require a signature by this public key (hex, as printed by `skillwright keygen`).
+    #[arg(long)]
+    pubkey: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: VerifyFormat,
 }
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum VerifyFormat {
+    Text,
+    Json,
+}
+
+pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
+    let (manifest, findings) = skillwright::integrity::verify_dir(&a.dir, a.pubkey.as_deref(), true)?;
+    let ok = findings.is_empty();
+    match a.format {
+        VerifyFormat::Json => {
+            let doc = serde_json::json!({
+                "ok": ok, "pack": manifest.pack, "version": manifest.version, "host": manifest.host,
+                "signed": manifest.public_key.is_some(), "public_key": manifest.public_key,
+                "files": manifest.files.len(), "findings": findings,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        VerifyFormat::Text => {
+            for f in &findings {
+                match f {
+                    skillwright::integrity::Finding::Added(p) => eprintln!("added:     {p}"),
+                    skillwright::integrity::Finding::Missing(p) => eprintln!("missing:   {p}"),
+                    skillwright::integrity::Finding::Changed(p) => eprintln!("changed:   {p}"),
+                    skillwright::integrity::Finding::Signature(m) => eprintln!("signature: {m}"),
+                }
+            }
+            let signed = match &manifest.public_key {
+                Some(k) => format!("signed by {k}"),
+                None => "unsigned".into(),
+            };
+            if ok {
+                eprintln!(
+                    "ok: {} {} for {} ({} files, {signed})",
+                    manifest.pack,
+                    manifest.version,
+                    manifest.host,
+                    manifest.files.len()
+                );
+            } else {
+                eprintln!(
+                    "FAILED: {} problem{} in {}",
+                    findings.len(),
+                    plural(findings.len()),
+                    a.dir.display()
+                );
+            }
+        }
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
 #[derive(Args)]
-pub struct KeygenArgs {}
-pub fn keygen(_a: KeygenArgs) -> Result<ExitCode> {
-    Err("not yet".into())
+pub struct KeygenArgs {
+    /// Where to write the private key (created with mode 0600; never overwritten).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn keygen(a: KeygenArgs) -> Result<ExitCode> {
+    let (private, public) = skillwright::integrity::generate()?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&a.out).map_err(|e| format!("{}: {e}", a.out.display()))?;
+    use std::io::Write;
+    f.write_all(format!("{private}\n").as_bytes())?;
+    println!("{public}");
+    eprintln!(
+        "private key written to {} (keep it secret; sign with --sign-key); public key printed above",
+        a.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,29 +1,297 @@
-//! Runtime commands, run inside an installed package.
+//! Runtime commands, run inside an installed package (and by agents following the skills).
+
 use crate::Result;
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
+use skillwright::runtime::{context, feedback, hook, metrics, search, store::Store};
+use std::io::Read;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
 #[derive(Subcommand)]
-pub enum HookCommand {}
-#[derive(Subcommand)]
-pub enum SkillsCommand {}
-#[derive(Subcommand)]
-pub enum StoreCommand {}
-#[derive(Subcommand)]
-pub enum MetricsCommand {}
-#[derive(Args)]
-pub struct FeedbackArgs {}
+pub enum HookCommand {
+    /// Print the session-start payload for HOST on stdout. Always exits 0 with a valid payload;
+    /// set SKILLWRIGHT_DISABLE=1 for an empty one.
+    SessionStart {
+        /// Host id: claude, codex, cursor, gemini, opencode, antigravity.
+        #[arg(long)]
+        host: String,
+        /// Package root (default: two levels above this binary's directory, i.e. the package that
+        /// ships it under bin/<triple>/).
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+}
+
+/// The package that ships this binary: `<root>/bin/<triple>/skillwright`.
+fn default_root() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.parent()?.parent()?.to_path_buf())
+}
+
+/// Reads the host's stdin JSON without ever blocking the session: at most 1 MiB, and only what
+/// arrives within 100 ms.
+fn read_stdin() -> Vec<u8> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return Vec::new();
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = std::io::stdin().lock().take(1024 * 1024).read_to_end(&mut buf);
+        let _ = tx.send(buf);
+    });
+    rx.recv_timeout(Duration::from_millis(100)).unwrap_or_default()
+}
+
 pub fn hook(c: HookCommand) -> Result<ExitCode> {
-    match c {}
+    match c {
+        HookCommand::SessionStart { host, root } => {
+            let payload = std::panic::catch_unwind(|| {
+                let root = root.or_else(default_root).unwrap_or_default();
+                let input = hook::HostInput::parse(&read_stdin());
+                let exe = std::env::current_exe().ok().map(|p| p.display().to_string());
+                let disabled = std::env::var("SKILLWRIGHT_DISABLE").is_ok_and(|v| v == "1");
+                hook::session_start(&host, &root, &input, exe.as_deref(), disabled)
+            })
+            .unwrap_or_else(|_| "{}".to_string());
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(payload.as_bytes());
+            let _ = out.write_all(b"\n");
+            let _ = out.flush();
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
+
+#[derive(Subcommand)]
+pub enum SkillsCommand {
+    /// List the package's skills with one-line descriptions.
+    List(RootArg),
+    /// Print a skill's SKILL.md.
+    Show {
+        /// Skill name.
+        name: String,
+        #[command(flatten)]
+        root: RootArg,
+    },
+    /// Find the skills that best match a request, best first.
+    Search {
+        /// Words describing the task, e.g. "the build got slow".
+        text: Vec<String>,
+        /// How many results to show.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        #[command(flatten)]
+        root: RootArg,
+    },
+}
+
+#[derive(Args)]
+pub struct RootArg {
+    /// Package root, or a skills directory (default: the package that ships this binary).
+    #[arg(long)]
+    root: Option<PathBuf>,
+}
+
+/// Loads the index of a package root, or builds one from a skills directory.
+fn load_index(root: &Option<PathBuf>) -> Result<(context::Index, PathBuf)> {
+    let root = root.clone().or_else(default_root).ok_or("cannot locate the package; pass --root")?;
+    if let Ok(b) = std::fs::read(root.join(context::INDEX_PATH)) {
+        let idx: context::Index =
+            serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", context::INDEX_PATH))?;
+        return Ok((idx, root.join("skills")));
+    }
+    let (set, _) = skillwright::load(&root)
+        .map_err(|e| format!("{e} (pass --root with a package or skills directory)"))?;
+    let skills = set
+        .skills
+        .iter()
+        .map(|s| context::IndexSkill { name: s.name().to_string(), description: s.description().to_string() })
+        .collect();
+    Ok((context::Index { pack: String::new(), display: String::new(), version: String::new(), skills }, root))
+}
+
 pub fn skills(c: SkillsCommand) -> Result<ExitCode> {
-    match c {}
+    match c {
+        SkillsCommand::List(r) => {
+            let (idx, _) = load_index(&r.root)?;
+            for s in &idx.skills {
+                println!("{:<32} {}", s.name, context::summary(&s.description, 100));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SkillsCommand::Show { name, root } => {
+            let (idx, dir) = load_index(&root.root)?;
+            if !idx.skills.iter().any(|s| s.name == name) {
+                return Err(format!("no skill `{name}`; `skillwright skills list` shows them").into());
+            }
+            print!("{}", std::fs::read_to_string(dir.join(&name).join("SKILL.md"))?);
+            Ok(ExitCode::SUCCESS)
+        }
+        SkillsCommand::Search { text, limit, root } => {
+            let (idx, _) = load_index(&root.root)?;
+            let hits = search::search(&idx.skills, &text.join(" "));
+            if hits.is_empty() {
+                eprintln!("no skill matches; `skillwright skills list` shows them all");
+                return Ok(ExitCode::from(1));
+            }
+            for (s, score) in hits.into_iter().take(limit) {
+                println!("{:<32} {:>5.2}  {}", s.name, score, context::summary(&s.description, 90));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
+
+#[derive(Subcommand)]
+pub enum StoreCommand {
+    /// Print a value (exit 1 if unset).
+    Get { key: String },
+    /// Set a value.
+    Set { key: String, value: String },
+    /// Delete a key (exit 1 if it did not exist).
+    Delete { key: String },
+    /// Exit 0 if the key is set, 1 if not.
+    Exists { key: String },
+    /// List keys, one per line, optionally only those starting with PREFIX.
+    List { prefix: Option<String> },
+    /// Append a line to a value.
+    Append { key: String, line: String },
+    /// Add to an integer value (default 1) and print the result; safe under concurrent callers.
+    Incr {
+        key: String,
+        #[arg(default_value_t = 1, allow_negative_numbers = true)]
+        by: i64,
+    },
+}
+
 pub fn store(c: StoreCommand) -> Result<ExitCode> {
-    match c {}
+    let s = Store::open_default()?;
+    let code = match c {
+        StoreCommand::Get { key } => match s.get(&key)? {
+            Some(v) => {
+                print!("{v}");
+                if !v.ends_with('\n') {
+                    println!();
+                }
+                0
+            }
+            None => 1,
+        },
+        StoreCommand::Set { key, value } => {
+            s.set(&key, &value)?;
+            0
+        }
+        StoreCommand::Delete { key } => u8::from(!s.delete(&key)?),
+        StoreCommand::Exists { key } => u8::from(s.get(&key)?.is_none()),
+        StoreCommand::List { prefix } => {
+            for k in s.list(prefix.as_deref().unwrap_or(""))? {
+                println!("{k}");
+            }
+            0
+        }
+        StoreCommand::Append { key, line } => {
+            s.append(&key, &line)?;
+            0
+        }
+        StoreCommand::Incr { key, by } => {
+            println!("{}", s.incr(&key, by)?);
+            0
+        }
+    };
+    Ok(ExitCode::from(code))
 }
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum OutcomeArg {
+    Success,
+    Failure,
+    Partial,
+    Skipped,
+}
+
+#[derive(Subcommand)]
+pub enum MetricsCommand {
+    /// Record one run of a skill.
+    Record {
+        /// Skill name.
+        #[arg(long)]
+        skill: String,
+        /// How it ended.
+        #[arg(long, value_enum)]
+        outcome: OutcomeArg,
+        /// How long it took, in seconds.
+        #[arg(long)]
+        duration_s: Option<f64>,
+        /// What happened, in a few words.
+        #[arg(long)]
+        notes: Option<String>,
+    },
+}
+
 pub fn metrics(c: MetricsCommand) -> Result<ExitCode> {
-    match c {}
+    match c {
+        MetricsCommand::Record { skill, outcome, duration_s, notes } => {
+            let outcome = match outcome {
+                OutcomeArg::Success => metrics::Outcome::Success,
+                OutcomeArg::Failure => metrics::Outcome::Failure,
+                OutcomeArg::Partial => metrics::Outcome::Partial,
+                OutcomeArg::Skipped => metrics::Outcome::Skipped,
+            };
+            let run = metrics::record(&metrics::dir()?, &skill, outcome, duration_s, notes.as_deref())?;
+            eprintln!("recorded {} {:?} at {}", run.skill, run.outcome, run.ts);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
-pub fn feedback(_a: FeedbackArgs) -> Result<ExitCode> {
-    Err("not yet".into())
+
+#[derive(Args)]
+pub struct FeedbackArgs {
+    /// Only this skill.
+    #[arg(long)]
+    skill: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: FeedbackFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FeedbackFormat {
+    Text,
+    Json,
+}
+
+pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
+    let (runs, bad) = metrics::read(&metrics::dir()?, None);
+    let fb = feedback::compute(&runs, a.skill.as_deref());
+    match a.format {
+        FeedbackFormat::Json => println!("{}", serde_json::to_string_pretty(&fb)?),
+        FeedbackFormat::Text => {
+            if fb.is_empty() {
+                println!(
+                    "no runs recorded yet; record one with `skillwright metrics record --skill NAME --outcome success`"
+                );
+            }
+            let pct = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{:.0}%", r * 100.0));
+            for f in &fb {
+                let trend = if f.declining { "  declining" } else { "" };
+                println!(
+                    "{:<32} {:>4} runs  {:>4}  recent {:>4}  {:<6}{trend}",
+                    f.skill,
+                    f.runs,
+                    pct(f.rate),
+                    pct(f.recent_rate),
+                    f.tier
+                );
+                println!("    {}", f.suggestion);
+            }
+        }
+    }
+    if bad > 0 {
+        eprintln!("skipped {bad} unreadable metrics line(s)");
+    }
+    Ok(ExitCode::SUCCESS)
 }
