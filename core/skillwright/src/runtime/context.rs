@@ -71,7 +71,7 @@ pub fn summary(text: &str, max: usize) -> String {
 /// `notes` are short lines from local state (declining skills, integrity warnings).
 pub fn render(index: &Index, runtime: Option<&str>, notes: &[String]) -> String {
     let mut head = format!(
-        "Skill pack \"{}\" (v{}) is installed. Before starting a task, check whether one of these skills fits; if one does, read its SKILL.md in full and follow it.\n",
+        "Skill pack \"{}\" v{} is installed. Before a task, check whether one of these skills fits; if so, read its SKILL.md in full and follow it.\n",
         index.display, index.version
     );
     let mut tail = String::new();
@@ -80,21 +80,32 @@ pub fn render(index: &Index, runtime: Option<&str>, notes: &[String]) -> String 
     }
     if let Some(cmd) = runtime {
         tail.push_str(&format!(
-            "Runtime: `{cmd} skills search TEXT` finds a skill; `{cmd} metrics record --skill NAME --outcome success|failure|partial|skipped` logs a run.\n"
+            "Runtime: `{cmd}` (`skills search TEXT` finds a skill; `metrics record --skill NAME --outcome success|failure` logs a run).\n"
         ));
     }
     let budget = MAX_CONTEXT.saturating_sub(head.len() + tail.len());
-    let mut lines = String::new();
-    for (i, s) in index.skills.iter().enumerate() {
-        let line = format!("- {}: {}\n", one_line(&s.name, 64), summary(&s.description, 110));
-        let rest = index.skills.len() - i;
-        let more = format!("- …and {rest} more (list them with the skills command).\n");
-        if lines.len() + line.len() + more.len() > budget && rest > 1 || lines.len() + line.len() > budget {
-            lines.push_str(&more);
-            break;
+    // The longest summaries with which every skill fits; failing that, as many skills as fit.
+    let line = |s: &IndexSkill, max: usize| {
+        format!("- {}: {}\n", one_line(&s.name, 64), summary(&s.description, max))
+    };
+    let fitting = [110, 80, 60, 45].into_iter().find_map(|max| {
+        let all: String = index.skills.iter().map(|s| line(s, max)).collect();
+        (all.len() <= budget).then_some(all)
+    });
+    let lines = fitting.unwrap_or_else(|| {
+        let mut lines = String::new();
+        for (i, s) in index.skills.iter().enumerate() {
+            let next = line(s, 45);
+            let more =
+                format!("- …and {} more (list them with the skills command).\n", index.skills.len() - i);
+            if lines.len() + next.len() + more.len() > budget {
+                lines.push_str(&more);
+                break;
+            }
+            lines.push_str(&next);
         }
-        lines.push_str(&line);
-    }
+        lines
+    });
     head.push_str(&lines);
     head.push_str(&tail);
     let mut out = head.trim_end().to_string();
@@ -135,7 +146,7 @@ mod tests {
         assert!(text.len() <= MAX_CONTEXT, "{}", text.len());
         assert!(text.contains("more (list them"), "{text}");
         assert!(text.contains("Note: a note"));
-        assert!(text.contains("/x/skillwright skills search"));
+        assert!(text.contains("`/x/skillwright` (`skills search"));
     }
 
     #[test]

@@ -1,0 +1,282 @@
+//! The real binary and the real launcher inside a freshly built package: payload shapes, fault
+//! paths, the store under concurrent writers, and launcher fallbacks.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_skillwright");
+const HOSTS: &[&str] = &["claude", "codex", "cursor", "gemini", "opencode", "antigravity"];
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Builds the flagship pack with fake binaries into `out`, then puts the real binary in place for
+/// this machine's triple.
+fn build_packages(out: &Path) {
+    let st = Command::new(BIN)
+        .args(["build", "--fake-binaries", "--pack-version", "0.1.0", "--out"])
+        .arg(out)
+        .arg("--skills")
+        .arg(repo().join("skills"))
+        .arg("--pack")
+        .arg(repo().join("skillwright.toml"))
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+fn hook(host: &str, root: &Path, home: &Path, stdin: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(["hook", "session-start", "--host", host, "--root"])
+        .arg(root)
+        .env("SKILLWRIGHT_HOME", home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// The context text inside a host's payload, checking the payload has exactly that host's shape.
+fn context_of(host: &str, stdout: &[u8]) -> String {
+    let text = std::str::from_utf8(stdout).unwrap().trim_end_matches('\n');
+    if host == "opencode" {
+        return text.to_string();
+    }
+    let v: serde_json::Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{host}: {e}: {text}"));
+    let obj = v.as_object().unwrap();
+    assert_eq!(obj.len(), 1, "{host}: exactly one context shape: {text}");
+    match host {
+        "cursor" => v["additional_context"].as_str(),
+        "antigravity" => v["injectSteps"][0]["ephemeralMessage"].as_str(),
+        _ => {
+            assert_eq!(v["hookSpecificOutput"]["hookEventName"], "SessionStart");
+            v["hookSpecificOutput"]["additionalContext"].as_str()
+        }
+    }
+    .unwrap_or_else(|| panic!("{host}: no context in {text}"))
+    .to_string()
+}
+
+fn plugin_root(out: &Path, host: &str) -> PathBuf {
+    if host == "codex" { out.join("codex/plugins/skillwright") } else { out.join(host) }
+}
+
+#[test]
+fn every_host_gets_its_own_payload_shape_within_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    build_packages(tmp.path());
+    for host in HOSTS {
+        let out =
+            hook(host, &plugin_root(tmp.path(), host), &tmp.path().join("home"), b"{\"source\":\"startup\"}");
+        assert_eq!(out.status.code(), Some(0));
+        let ctx = context_of(host, &out.stdout);
+        assert!(ctx.contains("systematic-debugging"), "{host}: {ctx}");
+        assert!(ctx.len() <= 2048, "{host}: {} bytes", ctx.len());
+        assert!(out.stderr.is_empty(), "{host}: nothing on stderr");
+    }
+}
+
+#[test]
+fn fault_paths_still_exit_0_with_a_valid_payload() {
+    let tmp = tempfile::tempdir().unwrap();
+    build_packages(tmp.path());
+    let root = plugin_root(tmp.path(), "claude");
+    let home = tmp.path().join("home");
+    // Corrupt and oversized state.
+    std::fs::create_dir_all(home.join("metrics")).unwrap();
+    std::fs::write(home.join("metrics/2026-11.jsonl"), b"{not json\n\xff\xfe garbage\n".repeat(1000))
+        .unwrap();
+    for (name, stdin) in [
+        ("garbage stdin", &b"\x00\xffnot json"[..]),
+        ("empty stdin", b""),
+        ("huge stdin", &vec![b'x'; 3 << 20]),
+    ] {
+        let out = hook("claude", &root, &home, stdin);
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        assert!(context_of("claude", &out.stdout).contains("brainstorming"), "{name}");
+    }
+    // Missing package root, no HOME at all, read-only HOME.
+    let out = hook("cursor", Path::new("/nonexistent/pkg"), &home, b"");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(context_of("cursor", &out.stdout).contains("missing or unreadable"));
+    let out = Command::new(BIN)
+        .args(["hook", "session-start", "--host", "gemini", "--root"])
+        .arg(&root)
+        .env_remove("HOME")
+        .env_remove("SKILLWRIGHT_HOME")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    context_of("gemini", &out.stdout);
+    let ro = tmp.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
+    }
+    let out = hook("codex", &plugin_root(tmp.path(), "codex"), &ro.join("state"), b"");
+    assert_eq!(out.status.code(), Some(0));
+    context_of("codex", &out.stdout);
+    // Opt-out and resume give valid empty payloads.
+    let out = Command::new(BIN)
+        .args(["hook", "session-start", "--host", "claude", "--root"])
+        .arg(&root)
+        .env("SKILLWRIGHT_DISABLE", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "{}");
+    let out = hook("claude", &root, &home, br#"{"source":"resume"}"#);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "{}");
+}
+
+#[test]
+fn a_tampered_package_says_so_inside_the_payload() {
+    let tmp = tempfile::tempdir().unwrap();
+    build_packages(tmp.path());
+    let root = plugin_root(tmp.path(), "claude");
+    std::fs::write(root.join("skills/brainstorming/SKILL.md"), "changed").unwrap();
+    let out = hook("claude", &root, &tmp.path().join("home"), b"");
+    assert_eq!(out.status.code(), Some(0));
+    let ctx = context_of("claude", &out.stdout);
+    assert!(
+        ctx.contains("modified after it was built") && ctx.contains("skills/brainstorming/SKILL.md"),
+        "{ctx}"
+    );
+}
+
+#[test]
+fn declining_skills_are_noted_from_local_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    build_packages(tmp.path());
+    let home = tmp.path().join("home");
+    for outcome in ["success"; 8].into_iter().chain(["failure"; 5]) {
+        let st = Command::new(BIN)
+            .args(["metrics", "record", "--skill", "systematic-debugging", "--outcome", outcome])
+            .env("SKILLWRIGHT_HOME", &home)
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    let ctx = context_of("claude", &hook("claude", &plugin_root(tmp.path(), "claude"), &home, b"").stdout);
+    assert!(ctx.contains("recent runs of systematic-debugging"), "{ctx}");
+    let fb = Command::new(BIN)
+        .args(["feedback", "--format", "json"])
+        .env("SKILLWRIGHT_HOME", &home)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&fb.stdout).unwrap();
+    assert_eq!(v[0]["runs"], 13);
+    assert_eq!(v[0]["declining"], true);
+}
+
+#[test]
+fn concurrent_incr_loses_no_update() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = format!(
+        "i=0; while [ $i -lt 200 ]; do \"{BIN}\" store incr counter >/dev/null || exit 1; i=$((i+1)); done"
+    );
+    let children: Vec<_> = (0..64)
+        .map(|_| {
+            Command::new("sh").arg("-c").arg(&script).env("SKILLWRIGHT_HOME", tmp.path()).spawn().unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let out = Command::new(BIN)
+        .args(["store", "get", "counter"])
+        .env("SKILLWRIGHT_HOME", tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "12800");
+}
+
+#[test]
+fn a_killed_writer_never_leaves_a_torn_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = "a".repeat(100_000);
+    let b = "b".repeat(100_000);
+    let set = |v: &str| {
+        Command::new(BIN)
+            .args(["store", "set", "big", v])
+            .env("SKILLWRIGHT_HOME", tmp.path())
+            .spawn()
+            .unwrap()
+    };
+    assert!(set(&a).wait().unwrap().success());
+    for i in 0..20 {
+        let mut child = set(if i % 2 == 0 { &b } else { &a });
+        std::thread::sleep(std::time::Duration::from_micros(500 * i));
+        let _ = child.kill();
+        let _ = child.wait();
+        let out = Command::new(BIN)
+            .args(["store", "get", "big"])
+            .env("SKILLWRIGHT_HOME", tmp.path())
+            .output()
+            .unwrap();
+        let v = String::from_utf8_lossy(&out.stdout);
+        let v = v.trim_end();
+        assert!(v == a || v == b, "torn value of {} bytes after kill {i}", v.len());
+    }
+}
+
+#[test]
+fn store_rejects_escaping_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    for key in ["../x", "/etc/passwd", "a/../../b", "a\\b"] {
+        let out = Command::new(BIN)
+            .args(["store", "set", key, "v"])
+            .env("SKILLWRIGHT_HOME", tmp.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{key}");
+    }
+    assert!(!tmp.path().join("x").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn launcher_runs_the_binary_and_falls_back_to_the_static_payload() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    build_packages(tmp.path());
+    let root = tmp.path().join("claude");
+    let run = |root: &Path| {
+        let out = Command::new(root.join("hooks/run"))
+            .arg("claude")
+            .env("SKILLWRIGHT_HOME", tmp.path().join("home"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        context_of("claude", &out.stdout)
+    };
+    // Fake binaries cannot run: the static payload is printed.
+    let static_ctx = run(&root);
+    assert!(!static_ctx.contains("Runtime:"), "{static_ctx}");
+    // The real binary for this machine: the dynamic payload names the runtime command.
+    let triple = env!("SKILLWRIGHT_TRIPLE");
+    let exe = root.join("bin").join(triple).join("skillwright");
+    std::fs::copy(BIN, &exe).unwrap();
+    let dynamic = run(&root);
+    assert!(dynamic.contains("Runtime:"), "{dynamic}");
+    // Not executable, then missing: static again.
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(run(&root), static_ctx);
+    std::fs::remove_file(&exe).unwrap();
+    assert_eq!(run(&root), static_ctx);
+    // An unknown host prints nothing and still exits 0.
+    let out = Command::new(root.join("hooks/run")).arg("no such host").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}
