@@ -98,3 +98,27 @@ fn flagship_pack_passes_strict_with_no_warnings() {
     let out = bin().args(["validate", "--strict", "--deny-warnings"]).arg(root).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn skill_search_finds_the_expected_skill_for_each_sample_request() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cases = std::fs::read_to_string(repo.join("tests/fixtures/skill-search.tsv")).unwrap();
+    let mut misses = Vec::new();
+    let mut n = 0;
+    for line in cases.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let (request, expected) = line.split_once('\t').unwrap();
+        n += 1;
+        let out = bin()
+            .args(["skills", "search", "--limit", "1", "--root"])
+            .arg(repo.join("skills"))
+            .arg(request)
+            .output()
+            .unwrap();
+        let top = String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or("").to_string();
+        if top != expected {
+            misses.push(format!("{request:?}: expected {expected}, got {top:?}"));
+        }
+    }
+    assert!(n >= 20, "at least 20 sample requests");
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+}
