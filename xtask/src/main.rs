@@ -1,5 +1,7 @@
 //! `cargo xtask`: this repository's own tasks. Thin: the work is done by the library and CLI.
 
+mod bench;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -16,12 +18,26 @@ Tasks:
                               --bin-dir DIR     bundle DIR/<triple>/skillwright[.exe] instead
                               --fake-binaries   bundle placeholders (fast; for tests)
                               --sign-key FILE   sign integrity.json
+  bench [--quick]           Time the session-start hook against `sh -c 'exec true'` and
+                            `node -e 0` in the same run (needs a prior build-plugins).
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("build-plugins") => build_plugins(&args[1..]),
+        Some("bench") => {
+            match bench::run(&root(), &root().join("target/plugins"), args.iter().any(|a| a == "--quick")) {
+                Ok(report) => {
+                    print!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             ExitCode::SUCCESS

@@ -214,7 +214,7 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     };
-    eprint!("{}", pipeline::summary_table(&plan));
+    eprint!("{}", pipeline::summary_table(&plan, warnings));
     for p in &plan.packages {
         for l in &p.loss {
             eprintln!("  {}: {l}", p.host);

@@ -155,16 +155,20 @@ pub fn binaries_from_dir(dir: &std::path::Path) -> std::io::Result<Binaries> {
     Ok(out)
 }
 
-/// The summary table for people: host, files, bytes, skills, losses.
-pub fn summary_table(plan: &Plan) -> String {
-    let mut s = format!("{:<12} {:>6} {:>11} {:>7} {:>5}\n", "host", "files", "bytes", "skills", "loss");
+/// The summary table for people: host, files, bytes, skills, skill warnings, losses.
+pub fn summary_table(plan: &Plan, warnings: usize) -> String {
+    let mut s = format!(
+        "{:<12} {:>6} {:>11} {:>7} {:>9} {:>5}\n",
+        "host", "files", "bytes", "skills", "warnings", "loss"
+    );
     for p in &plan.packages {
         s.push_str(&format!(
-            "{:<12} {:>6} {:>11} {:>7} {:>5}\n",
+            "{:<12} {:>6} {:>11} {:>7} {:>9} {:>5}\n",
             p.host,
             p.files.len(),
             p.bytes(),
             p.skills,
+            warnings,
             p.loss.len()
         ));
     }
