@@ -13,6 +13,21 @@ fn run(args: &[&str], extra: &[&Path]) -> Output {
     Command::new(BIN).args(args).args(extra).output().unwrap()
 }
 
+/// `skillwright build` of the flagship pack (fake binaries, claude only) signed with `key`.
+fn build_signed(key: &Path, out: &Path) -> Output {
+    Command::new(BIN)
+        .args(["build", "--fake-binaries", "--pack-version", "0.1.0", "--hosts", "claude", "--sign-key"])
+        .arg(key)
+        .arg("--out")
+        .arg(out)
+        .arg("--skills")
+        .arg(repo().join("skills"))
+        .arg("--pack")
+        .arg(repo().join("skillwright.toml"))
+        .output()
+        .unwrap()
+}
+
 /// Builds a signed claude package; returns (package dir, public key).
 fn signed_package(tmp: &Path) -> (PathBuf, String) {
     let key = tmp.join("key");
@@ -20,17 +35,7 @@ fn signed_package(tmp: &Path) -> (PathBuf, String) {
     assert!(out.status.success());
     let public = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert_eq!(public.len(), 66, "compressed SEC1 hex");
-    let out = Command::new(BIN)
-        .args(["build", "--fake-binaries", "--pack-version", "0.1.0", "--hosts", "claude", "--sign-key"])
-        .arg(&key)
-        .arg("--out")
-        .arg(tmp.join("out"))
-        .arg("--skills")
-        .arg(repo().join("skills"))
-        .arg("--pack")
-        .arg(repo().join("skillwright.toml"))
-        .output()
-        .unwrap();
+    let out = build_signed(&key, &tmp.join("out"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let dir = tmp.join("out/claude");
     let manifest = std::fs::read_to_string(dir.join("integrity.json")).unwrap();
@@ -158,17 +163,7 @@ fn loose_key_permissions_are_refused() {
     assert!(run(&["keygen", "--out"], &[&key]).status.success());
     assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = Command::new(BIN)
-        .args(["build", "--fake-binaries", "--pack-version", "0.1.0", "--sign-key"])
-        .arg(&key)
-        .arg("--out")
-        .arg(tmp.path().join("out"))
-        .arg("--skills")
-        .arg(repo().join("skills"))
-        .arg("--pack")
-        .arg(repo().join("skillwright.toml"))
-        .output()
-        .unwrap();
+    let out = build_signed(&key, &tmp.path().join("out"));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
     assert!(!tmp.path().join("out").exists(), "nothing written");
