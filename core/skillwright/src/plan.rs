@@ -10,7 +10,7 @@ use crate::render::{self, Tree};
 use crate::runtime::context::{self, INDEX_PATH, Index};
 use crate::target::Target;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Target triples a package can carry binaries for (what the release workflow builds).
 pub const TRIPLES: &[&str] = &[
@@ -306,9 +306,4 @@ fn report(pack: &Pack, packages: &[Package]) -> String {
         }
     }
     s
-}
-
-/// Every host id in the plan that a package's files were given for (used by the writer).
-pub fn hosts(plan: &Plan) -> BTreeSet<&str> {
-    plan.packages.iter().map(|p| p.host.as_str()).collect()
 }

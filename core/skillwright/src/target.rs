@@ -121,6 +121,12 @@ pub fn builtin() -> Result<BTreeMap<String, Target>, Error> {
     Ok(out)
 }
 
+/// The built-in target `id`, if there is one (parses only that file: this runs in the hook).
+pub fn builtin_one(id: &str) -> Option<Target> {
+    let f = BUILTIN_TARGETS.get_file(format!("{id}.toml"))?;
+    Target::parse(id, f.contents_utf8()?).ok().filter(|t| t.id == id)
+}
+
 /// Every target in a directory of `*.toml` files, by id.
 pub fn from_dir(dir: &Path) -> Result<BTreeMap<String, Target>, Error> {
     let err = |m: String| Error { file: dir.display().to_string(), message: m };

@@ -30,7 +30,7 @@ pub fn session_start(
     runtime: Option<&str>,
     disabled: bool,
 ) -> String {
-    let target = crate::target::builtin().ok().and_then(|mut t| t.remove(host));
+    let target = crate::target::builtin_one(host);
     let empty = || match &target {
         Some(t) if matches!(&t.hook.output, toml::Value::String(s) if s == "text") => String::new(),
         _ => "{}".to_string(),
@@ -110,9 +110,4 @@ fn tamper_note(root: &Path) -> Option<String> {
         }
         Err(_) => Some("this package has no readable integrity.json, so it cannot be checked".into()),
     }
-}
-
-/// The builtin target ids (for `--help` and errors).
-pub fn hosts() -> Vec<String> {
-    crate::target::builtin().map(|t| t.into_keys().collect()).unwrap_or_default()
 }
