@@ -49,13 +49,8 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
         diags.extend(skillwright::lint::lint(&set));
         skillwright::diag::sort(&mut diags);
     }
-    let sources: BTreeMap<String, &str> =
-        set.skills.iter().map(|s| (s.skill_md(), s.source.as_str())).collect();
-    let root = a.root.to_string_lossy();
     let format: Format = a.format.into();
-    let color =
-        format == Format::Text && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let out = report::render(format, &diags, &root, &sources, color);
+    let out = render_diagnostics(format, &diags, &a.root, &set);
     let (errors, warnings) = skillwright::diag::counts(&diags);
     if format == Format::Text {
         eprint!("{out}");
@@ -70,6 +65,20 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
         print!("{out}");
     }
     Ok(if errors > 0 || (a.deny_warnings && warnings > 0) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Renders diagnostics with snippets from `set`; colours only for text on a terminal.
+fn render_diagnostics(
+    format: Format,
+    diags: &[skillwright::Diagnostic],
+    root: &std::path::Path,
+    set: &skillwright::SkillSet,
+) -> String {
+    let sources: BTreeMap<String, &str> =
+        set.skills.iter().map(|s| (s.skill_md(), s.source.as_str())).collect();
+    let color =
+        format == Format::Text && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    report::render(format, diags, &root.to_string_lossy(), &sources, color)
 }
 
 pub fn plural(n: usize) -> &'static str {
@@ -197,14 +206,7 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
     let outcome = pipeline::build(&opts, &binaries)?;
     let (errors, warnings) = skillwright::diag::counts(&outcome.diagnostics);
     if !outcome.diagnostics.is_empty() {
-        let set = skillwright::load(&a.skills).map(|(s, _)| s).unwrap_or_default();
-        let sources: BTreeMap<String, &str> =
-            set.skills.iter().map(|s| (s.skill_md(), s.source.as_str())).collect();
-        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        eprint!(
-            "{}",
-            report::render(Format::Text, &outcome.diagnostics, &a.skills.to_string_lossy(), &sources, color)
-        );
+        eprint!("{}", render_diagnostics(Format::Text, &outcome.diagnostics, &a.skills, &outcome.set));
     }
     let Some(plan) = outcome.plan else {
         eprintln!(

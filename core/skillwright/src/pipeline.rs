@@ -36,6 +36,8 @@ pub struct Options {
 /// How a build ended (when it got as far as validating).
 #[derive(Debug)]
 pub struct Outcome {
+    /// The skills read (their sources give diagnostics their snippets).
+    pub set: crate::SkillSet,
     /// Validation diagnostics (the build stops before planning if any is an error).
     pub diagnostics: Vec<Diagnostic>,
     /// The plan, when validation passed.
@@ -106,7 +108,7 @@ pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
 
     let (set, diagnostics) = crate::load(&opts.skills)?;
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        return Ok(Outcome { diagnostics, plan: None, written: None, stale: Vec::new() });
+        return Ok(Outcome { set, diagnostics, plan: None, written: None, stale: Vec::new() });
     }
     let plan = crate::plan::plan(&Inputs {
         set: &set,
@@ -121,7 +123,7 @@ pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
     } else {
         (Some(write::write(&plan, &opts.out)?), Vec::new())
     };
-    Ok(Outcome { diagnostics, plan: Some(plan), written, stale })
+    Ok(Outcome { set, diagnostics, plan: Some(plan), written, stale })
 }
 
 /// Fake binaries for tests and snapshots: a short text per triple.
