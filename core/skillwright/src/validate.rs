@@ -24,10 +24,12 @@ pub fn validate(set: &SkillSet) -> Vec<Diagnostic> {
     }
     for (name, skills) in by_name {
         for dup in skills.iter().skip(1) {
-            diags.push(
-                field(dup, "name", format!("name `{name}` is also used by `{}`", skills[0].skill_md()))
-                    .recode("SW130"),
-            );
+            diags.push(field(
+                "SW130",
+                dup,
+                "name",
+                format!("name `{name}` is also used by `{}`", skills[0].skill_md()),
+            ));
         }
     }
     diags
@@ -42,20 +44,9 @@ pub fn valid_name(name: &str) -> bool {
         })
 }
 
-trait Recode {
-    fn recode(self, code: &'static str) -> Self;
-}
-impl Recode for Diagnostic {
-    fn recode(mut self, code: &'static str) -> Self {
-        self.code = code;
-        self.severity = crate::rules::severity(code);
-        self
-    }
-}
-
 /// A diagnostic anchored at the value of top-level frontmatter `key` in `skill`'s SKILL.md.
-fn field(skill: &Skill, key: &str, msg: String) -> Diagnostic {
-    let d = Diagnostic::new("SW101", skill.skill_md(), msg);
+fn field(code: &'static str, skill: &Skill, key: &str, msg: String) -> Diagnostic {
+    let d = Diagnostic::new(code, skill.skill_md(), msg);
     let index = LineIndex::new(&skill.source);
     for line_no in 1..skill.body_line {
         let Some(line) = index.line_text(&skill.source, line_no) else { break };
@@ -89,7 +80,9 @@ fn check_skill(skill: &Skill, diags: &mut Vec<Diagnostic>) {
     let m = &skill.meta;
     let has = |k: &str| skill.raw.iter().any(|(key, _)| key == k);
     match m.name.as_deref() {
-        None if !has("name") => diags.push(field(skill, "name", "missing required field `name`".into())),
+        None if !has("name") => {
+            diags.push(field("SW101", skill, "name", "missing required field `name`".into()))
+        }
         None => {}
         Some(name) => {
             if !valid_name(name) {
@@ -104,64 +97,63 @@ fn check_skill(skill: &Skill, diags: &mut Vec<Diagnostic>) {
                 } else {
                     "may only contain lowercase letters, digits and hyphens".into()
                 };
-                diags.push(field(skill, "name", format!("name `{name}` {why}")).recode("SW102"));
+                diags.push(field("SW102", skill, "name", format!("name `{name}` {why}")));
             } else if name != skill.dir {
-                diags.push(
-                    field(skill, "name", format!("name `{name}` differs from its directory `{}`", skill.dir))
-                        .recode("SW103"),
-                );
+                diags.push(field(
+                    "SW103",
+                    skill,
+                    "name",
+                    format!("name `{name}` differs from its directory `{}`", skill.dir),
+                ));
             }
         }
     }
     match m.description.as_deref() {
-        None if !has("description") => diags
-            .push(field(skill, "description", "missing required field `description`".into()).recode("SW104")),
+        None if !has("description") => {
+            diags.push(field("SW104", skill, "description", "missing required field `description`".into()))
+        }
         None => {}
         Some(d) if d.trim().is_empty() => {
-            diags.push(field(skill, "description", "`description` is empty".into()).recode("SW104"))
+            diags.push(field("SW104", skill, "description", "`description` is empty".into()))
         }
-        Some(d) if d.chars().count() > MAX_DESCRIPTION => diags.push(
-            field(
-                skill,
-                "description",
-                format!("`description` is {} characters; the limit is {MAX_DESCRIPTION}", d.chars().count()),
-            )
-            .recode("SW105"),
-        ),
+        Some(d) if d.chars().count() > MAX_DESCRIPTION => diags.push(field(
+            "SW105",
+            skill,
+            "description",
+            format!("`description` is {} characters; the limit is {MAX_DESCRIPTION}", d.chars().count()),
+        )),
         Some(_) => {}
     }
     if let Some(c) = m.compatibility.as_deref() {
         let n = c.chars().count();
         if n == 0 || n > MAX_COMPATIBILITY {
-            diags.push(
-                field(
-                    skill,
-                    "compatibility",
-                    format!("`compatibility` is {n} characters; allowed 1-{MAX_COMPATIBILITY}"),
-                )
-                .recode("SW106"),
-            );
+            diags.push(field(
+                "SW106",
+                skill,
+                "compatibility",
+                format!("`compatibility` is {n} characters; allowed 1-{MAX_COMPATIBILITY}"),
+            ));
         }
     }
     if let Some(t) = m.allowed_tools.as_deref()
         && (t.trim().is_empty() || t.contains(['\n', '\r', ',']))
     {
-        diags.push(
-            field(
-                skill,
-                "allowed-tools",
-                "`allowed-tools` must be tool names separated by single spaces".into(),
-            )
-            .recode("SW108"),
-        );
+        diags.push(field(
+            "SW108",
+            skill,
+            "allowed-tools",
+            "`allowed-tools` must be tool names separated by single spaces".into(),
+        ));
     }
     if let Some(v) = m.version.as_deref()
         && semver::Version::parse(v).is_err()
     {
-        diags.push(
-            field(skill, "version", format!("version `{v}` is not semantic (MAJOR.MINOR.PATCH, e.g. 1.0.0)"))
-                .recode("SW120"),
-        );
+        diags.push(field(
+            "SW120",
+            skill,
+            "version",
+            format!("version `{v}` is not semantic (MAJOR.MINOR.PATCH, e.g. 1.0.0)"),
+        ));
     }
 }
 
