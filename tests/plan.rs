@@ -179,9 +179,37 @@ fn check_passes_after_build_and_names_each_difference() {
     assert_eq!(paths, ["claude/.claude-plugin/plugin.json", "cursor/extra.txt", "gemini/GEMINI.md"]);
     assert!(stale[0].detail.contains("@@"), "a unified diff: {}", stale[0].detail);
 
-    // Building again repairs the changed and missing files; a removed skill's files go away.
+    // A package directory holding a file we did not write is not replaced: the build names it
+    // and leaves everything in place.
     opts.check = false;
+    let err = pipeline::build(&opts, &bins).unwrap_err().to_string();
+    assert!(err.contains("cursor/extra.txt") && err.contains("did not write"), "{err}");
+    assert!(std::fs::read(out.join("cursor/extra.txt")).is_ok(), "files we did not write are left alone");
+    // Once it is moved away, building again repairs the changed and missing files.
+    std::fs::remove_file(out.join("cursor/extra.txt")).unwrap();
     let fixed = pipeline::build(&opts, &bins).unwrap().written.unwrap();
     assert_eq!(fixed.written, 2);
-    assert!(std::fs::read(out.join("cursor/extra.txt")).is_ok(), "files we did not write are left alone");
+    opts.check = true;
+    assert!(pipeline::build(&opts, &bins).unwrap().stale.is_empty());
+}
+
+#[test]
+fn a_build_killed_between_renames_is_undone_by_the_next_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plugins");
+    let opts = options("minimal", &out);
+    let bins = pipeline::fake_binaries();
+    pipeline::build(&opts, &bins).unwrap();
+    // What a kill leaves on a system without an atomic exchange: the previous package parked,
+    // and a half-written stage of another host.
+    std::fs::rename(out.join("claude"), out.join(".skillwright-old-claude")).unwrap();
+    std::fs::create_dir_all(out.join(".skillwright-stage-cursor/hooks")).unwrap();
+    std::fs::write(out.join(".skillwright-stage-cursor/hooks/run"), "half").unwrap();
+    let again = pipeline::build(&opts, &bins).unwrap().written.unwrap();
+    assert_eq!(again.written, 0, "the parked package was put back as it was");
+    assert!(!out.join(".skillwright-old-claude").exists());
+    assert!(!out.join(".skillwright-stage-cursor").exists());
+    let mut check = opts.clone();
+    check.check = true;
+    assert!(pipeline::build(&check, &bins).unwrap().stale.is_empty());
 }

@@ -26,6 +26,12 @@ pub enum Error {
     /// The output would leave `--out` or pass through a symlink.
     #[error("refusing to write {0}: {1}")]
     Unsafe(String, &'static str),
+    /// A host directory holds files an earlier build did not write.
+    #[error(
+        "refusing to replace {0}: skillwright did not write it ({1} such file(s) in that package directory); \
+         move them away or choose another --out"
+    )]
+    Foreign(PathBuf, usize),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -55,30 +61,83 @@ fn outputs(plan: &Plan) -> BTreeMap<String, File> {
     all
 }
 
+/// Prefix of a host's staging directory while its new package is being written.
+const STAGE: &str = ".skillwright-stage-";
+/// Prefix of a host's previous package while it is being swapped out.
+const OLD: &str = ".skillwright-old-";
+
 /// Writes `plan` under `out`.
+///
+/// Each host's package is staged complete in a sibling directory, then swapped in with one
+/// rename, so a build killed at any point leaves every host with either its previous package
+/// or the new one, never a mix. A package that is already identical on disk is not touched.
 pub fn write(plan: &Plan, out: &Path) -> Result<Summary, Error> {
-    let files = outputs(plan);
-    for path in files.keys() {
-        if !safe_rel_path(path) {
-            return Err(Error::Unsafe(path.clone(), "path leaves the output directory"));
+    for p in &plan.packages {
+        for path in p.files.keys() {
+            if !safe_rel_path(&format!("{}/{path}", p.host)) {
+                return Err(Error::Unsafe(format!("{}/{path}", p.host), "path leaves the output directory"));
+            }
         }
     }
     std::fs::create_dir_all(out).map_err(io(out))?;
-    let mut summary = Summary::default();
-    for (path, file) in &files {
-        let dest = out.join(path);
-        guard_symlinks(out, path)?;
-        if std::fs::read(&dest).is_ok_and(|b| b == file.bytes) && exec_matches(&dest, file.exec) {
-            summary.unchanged += 1;
-            continue;
-        }
-        write_atomic(&dest, &file.bytes, file.exec)?;
-        summary.written += 1;
-    }
     let ledger_path = out.join(LEDGER);
     let previous: BTreeSet<String> =
         std::fs::read(&ledger_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let files = outputs(plan);
+    // Check every host before touching any, so a refusal leaves the whole output as it was.
+    let mut listed = Vec::new();
+    for p in &plan.packages {
+        recover(out, &p.host)?;
+        guard_symlinks(out, &p.host)?;
+        let dest = out.join(&p.host);
+        let on_disk = crate::integrity::list_files(&dest);
+        let foreign: Vec<&String> = on_disk
+            .iter()
+            .filter(|f| !p.files.contains_key(*f) && !previous.contains(&format!("{}/{f}", p.host)))
+            .collect();
+        if let Some(f) = foreign.first() {
+            return Err(Error::Foreign(dest.join(f), foreign.len()));
+        }
+        listed.push(on_disk);
+    }
+    let mut summary = Summary::default();
+    for (p, on_disk) in plan.packages.iter().zip(listed) {
+        let dest = out.join(&p.host);
+        let mut changed = 0;
+        for (path, file) in &p.files {
+            let d = dest.join(path);
+            if std::fs::read(&d).is_ok_and(|b| b == file.bytes) && exec_matches(&d, file.exec) {
+                summary.unchanged += 1;
+            } else {
+                changed += 1;
+            }
+        }
+        let gone = on_disk.iter().filter(|f| !p.files.contains_key(*f)).count();
+        if changed == 0 && gone == 0 {
+            continue;
+        }
+        // Remember the new files before they land, so a crash after the swap leaves no file
+        // that the next build would take for someone else's.
+        let mut both: BTreeSet<String> = previous.clone();
+        both.extend(files.keys().cloned());
+        write_ledger(&ledger_path, &both)?;
+        stage_and_swap(out, &p.host, &p.files)?;
+        summary.written += changed;
+        summary.removed += gone;
+    }
+    let report = &files[REPORT];
+    if std::fs::read(out.join(REPORT)).ok().as_deref() != Some(&report.bytes[..]) {
+        write_atomic(&out.join(REPORT), &report.bytes, false)?;
+        summary.written += 1;
+    } else {
+        summary.unchanged += 1;
+    }
+    // Files of hosts no longer built (and other ledger entries) go, but only those we wrote.
+    let built: BTreeSet<&str> = plan.packages.iter().map(|p| p.host.as_str()).collect();
     for stale in previous.iter().filter(|p| !files.contains_key(*p) && safe_rel_path(p)) {
+        if built.contains(stale.split('/').next().unwrap_or_default()) {
+            continue;
+        }
         guard_symlinks(out, stale)?;
         let p = out.join(stale);
         if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
@@ -87,13 +146,107 @@ pub fn write(plan: &Plan, out: &Path) -> Result<Summary, Error> {
             remove_empty_parents(out, &p);
         }
     }
-    let ledger: BTreeSet<&String> = files.keys().collect();
-    let mut bytes = serde_json::to_vec_pretty(&ledger).unwrap_or_default();
-    bytes.push(b'\n');
-    if std::fs::read(&ledger_path).ok().as_deref() != Some(&bytes[..]) {
-        write_atomic(&ledger_path, &bytes, false)?;
-    }
+    write_ledger(&ledger_path, &files.keys().cloned().collect())?;
     Ok(summary)
+}
+
+fn write_ledger(path: &Path, entries: &BTreeSet<String>) -> Result<(), Error> {
+    let mut bytes = serde_json::to_vec_pretty(entries).unwrap_or_default();
+    bytes.push(b'\n');
+    if std::fs::read(path).ok().as_deref() != Some(&bytes[..]) {
+        write_atomic(path, &bytes, false)?;
+    }
+    Ok(())
+}
+
+/// Undoes what a killed build left: a previous package parked but not put back, stray stages.
+fn recover(out: &Path, host: &str) -> Result<(), Error> {
+    let dest = out.join(host);
+    let old = out.join(format!("{OLD}{host}"));
+    let stage = out.join(format!("{STAGE}{host}"));
+    if std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_dir()) {
+        if std::fs::symlink_metadata(&dest).is_err() {
+            std::fs::rename(&old, &dest).map_err(io(&dest))?;
+        } else {
+            std::fs::remove_dir_all(&old).map_err(io(&old))?;
+        }
+    }
+    if std::fs::symlink_metadata(&stage).is_ok() {
+        std::fs::remove_dir_all(&stage).map_err(io(&stage))?;
+    }
+    Ok(())
+}
+
+/// Writes a whole package into a staging directory beside `out/<host>`, then swaps it in.
+fn stage_and_swap(out: &Path, host: &str, files: &BTreeMap<String, File>) -> Result<(), Error> {
+    let dest = out.join(host);
+    let stage = out.join(format!("{STAGE}{host}"));
+    let staged = (|| {
+        std::fs::create_dir(&stage).map_err(io(&stage))?;
+        for (path, file) in files {
+            write_new(&stage.join(path), &file.bytes, file.exec)?;
+        }
+        sync_dir(&stage);
+        Ok(())
+    })();
+    if let Err(e) = staged {
+        let _ = std::fs::remove_dir_all(&stage);
+        return Err(e);
+    }
+    if std::fs::symlink_metadata(&dest).is_err() {
+        std::fs::rename(&stage, &dest).map_err(io(&dest))?;
+    } else if !exchange(&stage, &dest) {
+        // No atomic exchange here: park the old package, move the new one in, then drop the
+        // old. A kill between the two renames is undone by `recover` on the next build.
+        let old = out.join(format!("{OLD}{host}"));
+        std::fs::rename(&dest, &old).map_err(io(&dest))?;
+        std::fs::rename(&stage, &dest).map_err(io(&dest))?;
+        std::fs::remove_dir_all(&old).map_err(io(&old))?;
+    } else {
+        std::fs::remove_dir_all(&stage).map_err(io(&stage))?;
+    }
+    sync_dir(out);
+    Ok(())
+}
+
+/// Swaps two directories in one step where the OS can (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).is_ok()
+}
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> bool {
+    false
+}
+
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(f) = std::fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Creates a file that does not exist yet (inside a fresh staging directory).
+fn write_new(dest: &Path, bytes: &[u8], exec: bool) -> Result<(), Error> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    let mut f = opts.open(dest).map_err(io(dest))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if exec { 0o755 } else { 0o644 };
+        f.set_permissions(std::fs::Permissions::from_mode(mode)).map_err(io(dest))?;
+    }
+    #[cfg(not(unix))]
+    let _ = exec;
+    f.write_all(bytes).map_err(io(dest))?;
+    f.sync_data().map_err(io(dest))?;
+    Ok(())
 }
 
 /// Refuses a path whose existing parts under `out` include a symlink.

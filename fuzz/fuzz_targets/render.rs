@@ -1,0 +1,49 @@
+//! A fuzzed skill rendered through every built-in host's templates: a valid skill must plan, and
+//! every JSON file in the plan must parse.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use skillwright::{SkillSet, Severity, pack::Pack, plan, render, target};
+use std::collections::BTreeMap;
+
+fuzz_target!(|data: &[u8]| {
+    let (skill, _) = skillwright::parse::parse_skill("fuzzed", "fuzzed/SKILL.md", data);
+    let Some(skill) = skill else { return };
+    // Name the directory after the skill so a valid name passes SW-name-matches-dir.
+    let mut skill = skill;
+    if let Some(n) = skill.meta.name.clone() {
+        skill.dir = n;
+    }
+    let set = SkillSet { skills: vec![skill] };
+    if skillwright::validate::validate(&set).iter().any(|d| d.severity == Severity::Error) {
+        return;
+    }
+    let pack: Pack = serde_json::from_value(serde_json::json!({
+        "name": "fuzz-pack", "description": "Fuzzed pack", "version": "1.0.0",
+        "author": {"name": "Fuzz"}
+    }))
+    .unwrap();
+    let targets = target::builtin().unwrap();
+    let mut templates = BTreeMap::new();
+    templates.insert(render::COMMON.to_string(), render::builtin(render::COMMON));
+    for id in targets.keys() {
+        templates.insert(id.clone(), render::builtin(id));
+    }
+    let binaries = skillwright::pipeline::fake_binaries();
+    let p = plan::plan(&plan::Inputs {
+        set: &set,
+        pack: &pack,
+        targets: targets.values().collect(),
+        templates: &templates,
+        binaries: &binaries,
+        key: None,
+    })
+    .expect("a valid skill always plans");
+    for pkg in &p.packages {
+        for (path, f) in &pkg.files {
+            assert!(skillwright::integrity::safe_rel_path(path), "unsafe path {path}");
+            if path.ends_with(".json") {
+                serde_json::from_slice::<serde_json::Value>(&f.bytes).expect("JSON parses");
+            }
+        }
+    }
+});
