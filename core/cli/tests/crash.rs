@@ -122,7 +122,7 @@ fn killed_builds_leave_each_host_old_or_new_never_mixed() {
 fn in_namespace(tmp: &Path, script: &str) -> Output {
     let (key, _) = keygen(tmp);
     let bins = bin_dir(tmp, 1);
-    let out = Command::new("unshare")
+    Command::new("unshare")
         .args(["--map-root-user", "--mount", "sh", "-c", script])
         .env("BIN", BIN)
         .env("SKILLS", repo().join("skills"))
@@ -131,8 +131,7 @@ fn in_namespace(tmp: &Path, script: &str) -> Output {
         .env("KEY", key)
         .env("MNT", tmp.join("mnt"))
         .output()
-        .expect("unshare (util-linux) runs");
-    out
+        .expect("unshare (util-linux) runs")
 }
 
 const BUILD: &str = r#"build() { "$BIN" build --skills "$SKILLS" --pack "$PACK" --bin-dir "$BINS" --sign-key "$KEY" --out "$MNT/plugins" --pack-version "$1"; }"#;
