@@ -79,24 +79,37 @@ fn build_plugins(args: &[String]) -> ExitCode {
     skillwright_cli::run(argv)
 }
 
-/// Builds the release binary and lays it out as a one-triple `--bin-dir`.
+/// Builds the release binary and the Node.js addon, and lays them out as a one-triple `--bin-dir`.
 fn release_binary(root: &Path) -> Result<PathBuf, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    eprintln!("building the release skillwright binary to bundle…");
+    eprintln!("building the release skillwright binary and Node.js addon to bundle…");
     let status = Command::new(&cargo)
-        .args(["build", "--release", "--quiet", "-p", "skillwright-cli", "--bin", "skillwright"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--locked",
+            "-p",
+            "skillwright-cli",
+            "-p",
+            "skillwright-node",
+        ])
         .current_dir(root)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
-        return Err("cargo build --release -p skillwright-cli failed".into());
+        return Err("cargo build --release -p skillwright-cli -p skillwright-node failed".into());
     }
+    let release = root.join("target/release");
     let exe = if cfg!(windows) { "skillwright.exe" } else { "skillwright" };
-    let built = root.join("target/release").join(exe);
-    let triple = skillwright_cli::TRIPLE;
+    // Cargo names a cdylib after the platform; Node loads any file name ending in `.node`.
+    let lib = format!("{}skillwright_node{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
     let dir = root.join("target/xtask-bin");
-    let dest = dir.join(triple);
+    let dest = dir.join(skillwright_cli::TRIPLE);
     std::fs::create_dir_all(&dest).map_err(|e| format!("{}: {e}", dest.display()))?;
-    std::fs::copy(&built, dest.join(exe)).map_err(|e| format!("{}: {e}", built.display()))?;
+    for (from, to) in [(exe, exe), (lib.as_str(), "skillwright.node")] {
+        let built = release.join(from);
+        std::fs::copy(&built, dest.join(to)).map_err(|e| format!("{}: {e}", built.display()))?;
+    }
     Ok(dir)
 }

@@ -165,7 +165,8 @@ pub struct BuildArgs {
     /// Write nothing; exit 1 with a diff of every file that differs from a fresh build.
     #[arg(long)]
     pub check: bool,
-    /// Bundle binaries from DIR/<triple>/skillwright[.exe] (a release matrix's output).
+    /// Bundle binaries from DIR/<triple>/skillwright[.exe] (a release matrix's output), and the
+    /// Node.js addon DIR/<triple>/skillwright.node where present.
     #[arg(long, conflicts_with = "fake_binaries")]
     pub bin_dir: Option<PathBuf>,
     /// Bundle small placeholder files instead of binaries (tests, snapshots).
@@ -190,7 +191,8 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         pipeline::binaries_from_dir(dir)?
     } else {
         let me = std::env::current_exe()?;
-        BTreeMap::from([(crate::TRIPLE.to_string(), std::fs::read(&me)?)])
+        let name = if cfg!(windows) { pipeline::EXE_WINDOWS } else { pipeline::EXE };
+        BTreeMap::from([(format!("{}/{name}", crate::TRIPLE), std::fs::read(&me)?)])
     };
     let opts = pipeline::Options {
         skills: a.skills.clone(),

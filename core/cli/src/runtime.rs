@@ -99,19 +99,8 @@ pub struct RootArg {
 /// Loads the index of a package root, or builds one from a skills directory.
 fn load_index(root: &Option<PathBuf>) -> Result<(context::Index, PathBuf)> {
     let root = root.clone().or_else(default_root).ok_or("cannot locate the package; pass --root")?;
-    if let Ok(b) = std::fs::read(root.join(context::INDEX_PATH)) {
-        let idx: context::Index =
-            serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", context::INDEX_PATH))?;
-        return Ok((idx, root.join("skills")));
-    }
-    let (set, _) = skillwright::load(&root)
-        .map_err(|e| format!("{e} (pass --root with a package or skills directory)"))?;
-    let skills = set
-        .skills
-        .iter()
-        .map(|s| context::IndexSkill { name: s.name().to_string(), description: s.description().to_string() })
-        .collect();
-    Ok((context::Index { pack: String::new(), display: String::new(), version: String::new(), skills }, root))
+    context::Index::load(&root)
+        .map_err(|e| format!("{e}; pass --root with a package or skills directory").into())
 }
 
 pub fn skills(c: SkillsCommand) -> Result<ExitCode> {
@@ -125,10 +114,10 @@ pub fn skills(c: SkillsCommand) -> Result<ExitCode> {
         }
         SkillsCommand::Show { name, root } => {
             let (idx, dir) = load_index(&root.root)?;
-            if !idx.skills.iter().any(|s| s.name == name) {
-                return Err(format!("no skill `{name}`; `skillwright skills list` shows them").into());
-            }
-            print!("{}", std::fs::read_to_string(dir.join(&name).join("SKILL.md"))?);
+            let text = idx
+                .skill_md(&dir, &name)
+                .map_err(|e| format!("{e}; `skillwright skills list` shows them"))?;
+            print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         SkillsCommand::Search { text, limit, root } => {

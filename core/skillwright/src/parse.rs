@@ -176,7 +176,13 @@ fn yaml_error(ctx: &Ctx, e: &serde_yaml::Error) -> Diagnostic {
     let short = msg.split(" at line ").next().unwrap_or(&msg).to_string();
     let d = Diagnostic::new("SW009", ctx.file, format!("invalid YAML: {short}"));
     match e.location() {
-        Some(loc) => d.at(ctx.yaml_line0 + loc.line() as u32 - 1, loc.column() as u32, 1),
+        // libyaml counts a lone `\r` as a line break and its index in characters; map the index
+        // through our own line index so the position agrees with every other diagnostic.
+        Some(loc) => {
+            let byte = ctx.yaml.char_indices().nth(loc.index()).map_or(ctx.yaml.len(), |(b, _)| b);
+            let (line, col) = LineIndex::new(ctx.yaml).position(ctx.yaml, byte);
+            d.at(ctx.yaml_line0 + line - 1, col, 1)
+        }
         None => d.at(ctx.yaml_line0, 1, 1),
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::diag::{Diagnostic, Severity};
 use crate::pack::Pack;
-use crate::plan::{Binaries, Inputs, Plan};
+use crate::plan::{self, Binaries, Inputs, Plan};
+pub use crate::plan::{ADDON, EXE, EXE_WINDOWS};
 use crate::render::{self, Tree};
 use crate::target::{self, Target};
 use crate::write::{self, Stale, Summary};
@@ -110,7 +111,7 @@ pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Ok(Outcome { set, diagnostics, plan: None, written: None, stale: Vec::new() });
     }
-    let plan = crate::plan::plan(&Inputs {
+    let plan = plan::plan(&Inputs {
         set: &set,
         pack: &pack,
         targets: chosen,
@@ -126,26 +127,31 @@ pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
     Ok(Outcome { set, diagnostics, plan: Some(plan), written, stale })
 }
 
-/// Fake binaries for tests and snapshots: a short text per triple.
+/// Fake binaries (and addons) for tests and snapshots: a short text per file.
 pub fn fake_binaries() -> Binaries {
-    crate::plan::TRIPLES
-        .iter()
-        .map(|t| (t.to_string(), format!("fake skillwright binary for {t}\n").into_bytes()))
-        .collect()
+    let mut out = Binaries::new();
+    for t in plan::TRIPLES {
+        let exe = if t.contains("windows") { plan::EXE_WINDOWS } else { plan::EXE };
+        for file in [exe, plan::ADDON] {
+            out.insert(format!("{t}/{file}"), format!("fake {file} for {t}\n").into_bytes());
+        }
+    }
+    out
 }
 
-/// Binaries from a release matrix: `dir/<triple>/skillwright[.exe]` for every known triple found.
+/// Binaries from a release matrix: `dir/<triple>/skillwright[.exe]` and, where built,
+/// `dir/<triple>/skillwright.node`, for every known triple found.
 pub fn binaries_from_dir(dir: &std::path::Path) -> std::io::Result<Binaries> {
     let mut out = Binaries::new();
-    for t in crate::plan::TRIPLES {
-        for exe in ["skillwright", "skillwright.exe"] {
-            let p = dir.join(t).join(exe);
+    for t in plan::TRIPLES {
+        for file in [plan::EXE, plan::EXE_WINDOWS, plan::ADDON] {
+            let p = dir.join(t).join(file);
             if p.is_file() {
-                out.insert(t.to_string(), std::fs::read(&p)?);
+                out.insert(format!("{t}/{file}"), std::fs::read(&p)?);
             }
         }
     }
-    if out.is_empty() {
+    if !out.keys().any(|k| !k.ends_with(plan::ADDON)) {
         return Err(std::io::Error::new(
             std::io::ErrorKind::NotFound,
             format!(

@@ -66,8 +66,16 @@ pub struct Plan {
     pub report: String,
 }
 
-/// Per-platform binaries to bundle: triple → bytes of `skillwright[.exe]`.
+/// Per-platform files to bundle under `bin/`: `<triple>/<file>` → bytes, where `<file>` is
+/// [`EXE`], [`EXE_WINDOWS`] or [`ADDON`].
 pub type Binaries = BTreeMap<String, Vec<u8>>;
+
+/// The runtime binary's file name.
+pub const EXE: &str = "skillwright";
+/// The runtime binary's file name on Windows.
+pub const EXE_WINDOWS: &str = "skillwright.exe";
+/// The Node.js addon's file name (bundled only for hosts whose `[hook] addon` is set).
+pub const ADDON: &str = "skillwright.node";
 
 /// Everything a plan depends on.
 pub struct Inputs<'a> {
@@ -192,9 +200,12 @@ fn package(inp: &Inputs, target: &Target, index_json: &[u8], static_context: &st
         }
     }
     if target.hook.dynamic {
-        for (triple, bytes) in inp.binaries {
-            let exe = if triple.contains("windows") { "skillwright.exe" } else { "skillwright" };
-            files.insert(format!("{prefix}bin/{triple}/{exe}"), File { bytes: bytes.clone(), exec: true });
+        for (rel, bytes) in inp.binaries {
+            let addon = rel.ends_with(&format!("/{ADDON}"));
+            if addon && !target.hook.addon {
+                continue;
+            }
+            files.insert(format!("{prefix}bin/{rel}"), File { bytes: bytes.clone(), exec: !addon });
         }
     }
 

@@ -46,6 +46,10 @@ pub struct Hook {
     /// Whether the runtime hook runs on this host (false: the context is static, in a file).
     #[serde(default = "yes")]
     pub dynamic: bool,
+    /// Whether the host runs the plugin's JavaScript in-process, so the package also carries the
+    /// Node.js addon (`bin/<triple>/skillwright.node`) to load instead of spawning the binary.
+    #[serde(default)]
+    pub addon: bool,
 }
 
 fn yes() -> bool {

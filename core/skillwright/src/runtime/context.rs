@@ -47,6 +47,35 @@ impl Index {
             skills,
         }
     }
+
+    /// The index of an installed package root, or one built from a skills directory. Returns it
+    /// with the directory that holds the skills' folders.
+    pub fn load(root: &std::path::Path) -> Result<(Index, std::path::PathBuf), String> {
+        if let Ok(b) = std::fs::read(root.join(INDEX_PATH)) {
+            let idx: Index = serde_json::from_slice(&b).map_err(|e| format!("{INDEX_PATH}: {e}"))?;
+            return Ok((idx, root.join("skills")));
+        }
+        let (set, _) =
+            crate::load(root).map_err(|e| format!("{e} (expected a package root or a skills directory)"))?;
+        let skills = set
+            .skills
+            .iter()
+            .map(|s| IndexSkill { name: s.name().to_string(), description: s.description().to_string() })
+            .collect();
+        Ok((
+            Index { pack: String::new(), display: String::new(), version: String::new(), skills },
+            root.into(),
+        ))
+    }
+
+    /// The SKILL.md of skill `name`, read from `skills_dir` (as returned by [`Index::load`]).
+    pub fn skill_md(&self, skills_dir: &std::path::Path, name: &str) -> Result<String, String> {
+        if !self.skills.iter().any(|s| s.name == name) {
+            return Err(format!("no skill `{name}` in this pack"));
+        }
+        let p = skills_dir.join(name).join("SKILL.md");
+        std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))
+    }
 }
 
 /// The first sentence of `text`, cut to `max` characters on a word boundary.

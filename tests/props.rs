@@ -1,0 +1,212 @@
+//! Property tests: arbitrary (and deliberately hostile) text in skill and pack fields stays data
+//! in every generated file, and planning is a pure function of its inputs.
+
+use proptest::prelude::*;
+use skillwright::pack::{Author, Pack};
+use skillwright::plan::{self, Plan};
+use skillwright::{Severity, SkillSet, pipeline, render, target};
+use std::collections::BTreeMap;
+
+/// Pieces that break naive generators: quoting, escapes, line breaks, NUL, script and template
+/// syntax, shell expansion, bidi and bell controls, YAML indicators.
+const HOSTILE: &[&str] = &[
+    "\"",
+    "'",
+    "\\",
+    "\n",
+    "\r\n",
+    "\r",
+    "\0",
+    "\t",
+    "</script>",
+    "<!--",
+    "${HOME}",
+    "$(touch /tmp/p)",
+    "`id`",
+    "{{ pack }}",
+    "{% raw %}",
+    "%PATH%",
+    "^&|<>",
+    "\u{202e}",
+    "\u{7}",
+    "\u{1b}[31m",
+    "---",
+    ": ",
+    "#",
+    "&a",
+    "*a",
+    "- ",
+    "!!python/object",
+    "\u{2028}",
+    "\u{feff}",
+    "é",
+    "🦀",
+    " Use when x.",
+];
+
+fn hostile_text(max: usize) -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        3 => proptest::sample::select(HOSTILE).prop_map(str::to_string),
+        2 => "[a-zA-Z ]{1,8}",
+        1 => any::<char>().prop_map(|c| c.to_string()),
+    ];
+    proptest::collection::vec(piece, 1..max).prop_map(|v| v.concat())
+}
+
+/// A SKILL.md whose frontmatter is written by a YAML serializer, so the parsed description is
+/// exactly `description`.
+fn skill_md(name: &str, description: &str) -> String {
+    let mut fm = serde_yaml::Mapping::new();
+    fm.insert("name".into(), name.into());
+    fm.insert("description".into(), description.into());
+    format!("---\n{}---\n# {name}\n\nBody.\n", serde_yaml::to_string(&fm).unwrap())
+}
+
+fn pack(description: &str, display: &str, author: &str) -> Pack {
+    Pack {
+        name: "prop-pack".into(),
+        display_name: Some(display.to_string()),
+        description: description.to_string(),
+        version: Some("1.2.3".into()),
+        author: Author { name: author.to_string(), email: None },
+        license: None,
+        homepage: None,
+        repository: None,
+        keywords: vec![],
+        category: None,
+    }
+}
+
+fn make_plan(set: &SkillSet, pack: &Pack) -> Plan {
+    let targets = target::builtin().unwrap();
+    let mut templates = BTreeMap::new();
+    templates.insert(render::COMMON.to_string(), render::builtin(render::COMMON));
+    for id in targets.keys() {
+        templates.insert(id.clone(), render::builtin(id));
+    }
+    let bins = pipeline::fake_binaries();
+    plan::plan(&plan::Inputs {
+        set,
+        pack,
+        targets: targets.values().collect(),
+        templates: &templates,
+        binaries: &bins,
+        key: None,
+    })
+    .expect("a validated set always plans")
+}
+
+fn files(p: &Plan) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for pkg in &p.packages {
+        for (path, f) in &pkg.files {
+            out.insert(format!("{}/{path}", pkg.host), f.bytes.clone());
+        }
+    }
+    out
+}
+
+/// Files that run code (launchers, hook configs, the JS module): no user text may reach them,
+/// so they must not change when only the user's text changes.
+fn is_code(path: &str) -> bool {
+    path.ends_with("/hooks/run")
+        || path.ends_with("/hooks/run.cmd")
+        || path.ends_with("hooks/hooks.json")
+        || path.ends_with(".js")
+        || path.ends_with(".sh")
+}
+
+fn set_of(name: &str, description: &str) -> (SkillSet, bool) {
+    let md = skill_md(name, description);
+    let (skill, mut diags) =
+        skillwright::parse::parse_skill(name, &format!("{name}/SKILL.md"), md.as_bytes());
+    let mut set = SkillSet::default();
+    if let Some(s) = skill {
+        set.skills.push(s);
+    }
+    diags.extend(skillwright::validate::validate(&set));
+    let ok = !diags.iter().any(|d| d.severity == Severity::Error);
+    (set, ok)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn hostile_text_stays_data_in_every_file(
+        desc in hostile_text(24),
+        pack_desc in hostile_text(24),
+        display in hostile_text(12),
+        author in hostile_text(12),
+    ) {
+        let (set, ok) = set_of("prop-skill", &desc);
+        prop_assume!(ok, "the validator refused this description (its own tests cover why)");
+        let hostile_pack = pack(&pack_desc, &display, &author);
+        prop_assume!(hostile_pack.check().is_ok());
+        let p = make_plan(&set, &hostile_pack);
+
+        // Pure: the same inputs give the same bytes.
+        prop_assert_eq!(files(&p), files(&make_plan(&set, &hostile_pack)));
+
+        // Code files are identical to those of a plain pack: user text never reaches them.
+        let (plain_set, _) = set_of("prop-skill", "Plain words. Use when testing.");
+        let plain = files(&make_plan(&plain_set, &pack("Plain pack", "Plain", "Plain Author")));
+        for (path, bytes) in files(&p) {
+            if is_code(&path) {
+                prop_assert_eq!(Some(&bytes), plain.get(&path), "{} depends on user text", path);
+            }
+        }
+
+        for (path, bytes) in files(&p) {
+            // Every JSON file parses; the skill index holds the description verbatim.
+            if path.ends_with(".json") {
+                let v: serde_json::Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| TestCaseError::fail(format!("{path}: {e}")))?;
+                if path.ends_with("hooks/context.json") {
+                    prop_assert_eq!(v["skills"][0]["description"].as_str(), Some(desc.as_str()));
+                    prop_assert_eq!(v["display"].as_str(), Some(display.as_str()));
+                }
+                if path.ends_with("plugin.json") && v.get("description").is_some() {
+                    prop_assert_eq!(v["description"].as_str(), Some(pack_desc.as_str()), "{}", path);
+                }
+            }
+            // Every per-host SKILL.md parses back to the same name and description.
+            if path.ends_with("prop-skill/SKILL.md") {
+                let (back, _) = skillwright::parse::parse_skill("prop-skill", &path, &bytes);
+                let back = back.expect("re-emitted SKILL.md parses");
+                prop_assert_eq!(back.meta.description.as_deref(), Some(desc.as_str()), "{}", path);
+                prop_assert_eq!(back.meta.name.as_deref(), Some("prop-skill"));
+            }
+        }
+    }
+
+    #[test]
+    fn any_skill_md_bytes_validate_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let (_skill, diags) = skillwright::parse::parse_skill("x", "x/SKILL.md", &bytes);
+        let lines = bytes.split(|b| *b == b'\n').count() as u32;
+        for d in diags {
+            prop_assert!(d.line <= lines + 1, "line {} past the end ({} lines)", d.line, lines);
+        }
+    }
+}
+
+/// The generated JavaScript stays valid for hostile packs: `node --check` on the OpenCode module.
+#[test]
+fn opencode_module_passes_node_check_for_hostile_packs() {
+    let mut runner =
+        proptest::test_runner::TestRunner::new(ProptestConfig { cases: 6, ..Default::default() });
+    let dir = tempfile::tempdir().unwrap();
+    runner
+        .run(&(hostile_text(24), hostile_text(12)), |(pack_desc, display)| {
+            let (set, _) = set_of("prop-skill", "Plain words. Use when testing.");
+            let p = make_plan(&set, &pack(&pack_desc, &display, "A"));
+            let js = &files(&p)["opencode/plugin.js"];
+            let file = dir.path().join("plugin.mjs");
+            std::fs::write(&file, js).unwrap();
+            let out =
+                std::process::Command::new("node").arg("--check").arg(&file).output().expect("node runs");
+            prop_assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            Ok(())
+        })
+        .unwrap();
+}
