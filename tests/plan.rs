@@ -213,3 +213,67 @@ fn a_build_killed_between_renames_is_undone_by_the_next_build() {
     check.check = true;
     assert!(pipeline::build(&check, &bins).unwrap().stale.is_empty());
 }
+
+/// Copies the minimal pack into `dir` so a test can add files to it.
+fn minimal_copy(dir: &Path) -> Options {
+    for e in walkdir(&pack_dir("minimal")) {
+        let rel = e.strip_prefix(pack_dir("minimal")).unwrap();
+        let dest = dir.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&e, &dest).unwrap();
+    }
+    Options {
+        skills: dir.join("skills"),
+        pack: dir.join("skillwright.toml"),
+        out: dir.join("out"),
+        ..Options::default()
+    }
+}
+
+fn walkdir(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(root).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walkdir(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+#[test]
+fn json_files_a_skill_ships_are_copied_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = minimal_copy(tmp.path());
+    let skill = std::fs::read_dir(&opts.skills).unwrap().next().unwrap().unwrap().path();
+    let broken = b"{ \"example\": \"deliberately broken\", \n";
+    let versioned = b"{\"version\":   \"9.9.9\"}";
+    std::fs::create_dir_all(skill.join("examples")).unwrap();
+    std::fs::write(skill.join("examples/broken.json"), broken).unwrap();
+    std::fs::write(skill.join("examples/versioned.json"), versioned).unwrap();
+    let outcome = pipeline::build(&opts, &pipeline::fake_binaries()).unwrap();
+    let name = skill.file_name().unwrap().to_string_lossy();
+    for host in ["claude", "opencode"] {
+        let dir = opts.out.join(host).join("skills").join(&*name).join("examples");
+        assert_eq!(std::fs::read(dir.join("broken.json")).unwrap(), broken);
+        assert_eq!(std::fs::read(dir.join("versioned.json")).unwrap(), versioned);
+    }
+    assert!(outcome.written.unwrap().written > 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_planted_in_a_package_is_replaced_by_the_real_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plugins");
+    let opts = options("minimal", &out);
+    let bins = pipeline::fake_binaries();
+    pipeline::build(&opts, &bins).unwrap();
+    // Same content, but a link pointing outside: the build must not count it as unchanged.
+    let target = out.join("claude/.claude-plugin/plugin.json");
+    let outside = tmp.path().join("outside.json");
+    std::fs::copy(&target, &outside).unwrap();
+    std::fs::remove_file(&target).unwrap();
+    std::os::unix::fs::symlink(&outside, &target).unwrap();
+    let again = pipeline::build(&opts, &bins).unwrap().written.unwrap();
+    assert_eq!(again.written, 1);
+    assert!(!std::fs::symlink_metadata(&target).unwrap().file_type().is_symlink());
+}

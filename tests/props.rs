@@ -100,7 +100,7 @@ fn files(p: &Plan) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     for pkg in &p.packages {
         for (path, f) in &pkg.files {
-            out.insert(format!("{}/{path}", pkg.host), f.bytes.clone());
+            out.insert(format!("{}/{path}", pkg.host), f.bytes.to_vec());
         }
     }
     out

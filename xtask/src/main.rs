@@ -1,6 +1,7 @@
 //! `cargo xtask`: this repository's own tasks. Thin: the work is done by the library and CLI.
 
 mod bench;
+mod report;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -18,26 +19,30 @@ Tasks:
                               --bin-dir DIR     bundle DIR/<triple>/skillwright[.exe] instead
                               --fake-binaries   bundle placeholders (fast; for tests)
                               --sign-key FILE   sign integrity.json
-  bench [--quick]           Time the session-start hook against `sh -c 'exec true'` and
-                            `node -e 0` in the same run (needs a prior build-plugins).
+  bench [--quick]           Measure skillwright side by side with its peers (rulesync, agnix,
+                            skills-ref; installed pinned into target/bench/peers) on the
+                            flagship pack and synthetic packs of 25-1000 skills: validate,
+                            build (cold, no-op), --check, the session-start hook against
+                            `sh` and `node`, the Node.js addon against the spawned CLI.
+                            Writes docs/BENCHMARKS.md, docs/bench/results.json and
+                            docs/bench/scaling.svg. --quick: 25 skills, 3 runs, output in
+                            target/bench/ (a smoke run of the harness).
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("build-plugins") => build_plugins(&args[1..]),
-        Some("bench") => {
-            match bench::run(&root(), &root().join("target/plugins"), args.iter().any(|a| a == "--quick")) {
-                Ok(report) => {
-                    print!("{report}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                }
+        Some("bench") => match bench::run(&root(), args.iter().any(|a| a == "--quick")) {
+            Ok(report) => {
+                print!("{report}");
+                ExitCode::SUCCESS
             }
-        }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             ExitCode::SUCCESS
@@ -49,7 +54,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
@@ -80,7 +85,7 @@ fn build_plugins(args: &[String]) -> ExitCode {
 }
 
 /// Builds the release binary and the Node.js addon, and lays them out as a one-triple `--bin-dir`.
-fn release_binary(root: &Path) -> Result<PathBuf, String> {
+pub(crate) fn release_binary(root: &Path) -> Result<PathBuf, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!("building the release skillwright binary and Node.js addon to bundle…");
     let status = Command::new(&cargo)

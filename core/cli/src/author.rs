@@ -192,7 +192,7 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
     } else {
         let me = std::env::current_exe()?;
         let name = if cfg!(windows) { pipeline::EXE_WINDOWS } else { pipeline::EXE };
-        BTreeMap::from([(format!("{}/{name}", crate::TRIPLE), std::fs::read(&me)?)])
+        BTreeMap::from([(format!("{}/{name}", crate::TRIPLE), std::fs::read(&me)?.into())])
     };
     let opts = pipeline::Options {
         skills: a.skills.clone(),

@@ -133,7 +133,7 @@ pub fn fake_binaries() -> Binaries {
     for t in plan::TRIPLES {
         let exe = if t.contains("windows") { plan::EXE_WINDOWS } else { plan::EXE };
         for file in [exe, plan::ADDON] {
-            out.insert(format!("{t}/{file}"), format!("fake {file} for {t}\n").into_bytes());
+            out.insert(format!("{t}/{file}"), format!("fake {file} for {t}\n").into_bytes().into());
         }
     }
     out
@@ -147,7 +147,7 @@ pub fn binaries_from_dir(dir: &std::path::Path) -> std::io::Result<Binaries> {
         for file in [plan::EXE, plan::EXE_WINDOWS, plan::ADDON] {
             let p = dir.join(t).join(file);
             if p.is_file() {
-                out.insert(format!("{t}/{file}"), std::fs::read(&p)?);
+                out.insert(format!("{t}/{file}"), std::fs::read(&p)?.into());
             }
         }
     }

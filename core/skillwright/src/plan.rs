@@ -27,8 +27,8 @@ pub const TRIPLES: &[&str] = &[
 /// One planned file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
-    /// Contents.
-    pub bytes: Vec<u8>,
+    /// Contents (shared: every host's copy of a bundled binary is the same allocation).
+    pub bytes: std::sync::Arc<[u8]>,
     /// Whether it is written executable (launchers, binaries).
     pub exec: bool,
 }
@@ -68,7 +68,7 @@ pub struct Plan {
 
 /// Per-platform files to bundle under `bin/`: `<triple>/<file>` → bytes, where `<file>` is
 /// [`EXE`], [`EXE_WINDOWS`] or [`ADDON`].
-pub type Binaries = BTreeMap<String, Vec<u8>>;
+pub type Binaries = BTreeMap<String, std::sync::Arc<[u8]>>;
 
 /// The runtime binary's file name.
 pub const EXE: &str = "skillwright";
@@ -137,20 +137,28 @@ pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
     let index_json = serde_json::to_vec_pretty(&index).unwrap_or_default();
     let static_context = context::render(&index, None, &[]);
     let mut packages = Vec::new();
+    let bin_hashes: BTreeMap<&str, String> =
+        inp.binaries.iter().map(|(k, v)| (k.as_str(), integrity::sha256(v))).collect();
     for target in &inp.targets {
-        packages.push(package(inp, target, &index_json, &static_context)?);
+        packages.push(package(inp, target, &index_json, &static_context, &bin_hashes)?);
     }
     let report = report(inp.pack, &packages);
     Ok(Plan { packages, report })
 }
 
-fn package(inp: &Inputs, target: &Target, index_json: &[u8], static_context: &str) -> Result<Package, Error> {
+fn package(
+    inp: &Inputs,
+    target: &Target,
+    index_json: &[u8],
+    static_context: &str,
+    bin_hashes: &BTreeMap<&str, String>,
+) -> Result<Package, Error> {
     let pack = inp.pack;
     let prefix = target.plugin_prefix(&pack.name);
     let mut files: BTreeMap<String, File> = BTreeMap::new();
     let mut put = |path: String, bytes: Vec<u8>| {
         let exec = bytes.starts_with(b"#!");
-        files.insert(path, File { bytes, exec });
+        files.insert(path, File { bytes: bytes.into(), exec });
     };
     let mut lost_keys: BTreeMap<&str, usize> = BTreeMap::new();
     for skill in &inp.set.skills {
@@ -194,11 +202,14 @@ fn package(inp: &Inputs, target: &Target, index_json: &[u8], static_context: &st
     for (path, bytes) in render::render(&target.id, own, &ctx, &pack.name)? {
         put(path, bytes);
     }
+    // Rendered JSON is checked and canonicalized; files a skill ships are its own business.
+    let skills_dir = format!("{prefix}skills/");
     for (path, file) in files.iter_mut() {
-        if path.ends_with(".json") {
-            file.bytes = canonical_json(&target.id, path, &file.bytes, pack.version())?;
+        if path.ends_with(".json") && !path.starts_with(&skills_dir) {
+            file.bytes = canonical_json(&target.id, path, &file.bytes, pack.version())?.into();
         }
     }
+    let mut bin_paths = BTreeMap::new();
     if target.hook.dynamic {
         for (rel, bytes) in inp.binaries {
             let addon = rel.ends_with(&format!("/{ADDON}"));
@@ -206,6 +217,7 @@ fn package(inp: &Inputs, target: &Target, index_json: &[u8], static_context: &st
                 continue;
             }
             files.insert(format!("{prefix}bin/{rel}"), File { bytes: bytes.clone(), exec: !addon });
+            bin_paths.insert(format!("bin/{rel}"), rel.as_str());
         }
     }
 
@@ -218,7 +230,14 @@ fn package(inp: &Inputs, target: &Target, index_json: &[u8], static_context: &st
         files: files
             .iter()
             .filter_map(|(p, f)| {
-                p.strip_prefix(&prefix).map(|rel| (rel.to_string(), integrity::sha256(&f.bytes)))
+                p.strip_prefix(&prefix).map(|rel| {
+                    // Binaries are hashed once for all hosts.
+                    let hash = match bin_paths.get(rel) {
+                        Some(key) => bin_hashes[*key].clone(),
+                        None => integrity::sha256(&f.bytes),
+                    };
+                    (rel.to_string(), hash)
+                })
             })
             .collect(),
     };
@@ -228,10 +247,13 @@ fn package(inp: &Inputs, target: &Target, index_json: &[u8], static_context: &st
         let sig = integrity::sign(key, &manifest_bytes);
         files.insert(
             format!("{prefix}{}", integrity::SIGNATURE),
-            File { bytes: format!("{sig}\n").into_bytes(), exec: false },
+            File { bytes: format!("{sig}\n").into_bytes().into(), exec: false },
         );
     }
-    files.insert(format!("{prefix}{}", integrity::MANIFEST), File { bytes: manifest_bytes, exec: false });
+    files.insert(
+        format!("{prefix}{}", integrity::MANIFEST),
+        File { bytes: manifest_bytes.into(), exec: false },
+    );
 
     let mut loss: Vec<String> = lost_keys
         .into_iter()

@@ -57,7 +57,7 @@ fn outputs(plan: &Plan) -> BTreeMap<String, File> {
             all.insert(format!("{}/{path}", p.host), f.clone());
         }
     }
-    all.insert(REPORT.to_string(), File { bytes: plan.report.clone().into_bytes(), exec: false });
+    all.insert(REPORT.to_string(), File { bytes: plan.report.as_bytes().into(), exec: false });
     all
 }
 
@@ -106,7 +106,7 @@ pub fn write(plan: &Plan, out: &Path) -> Result<Summary, Error> {
         let mut changed = 0;
         for (path, file) in &p.files {
             let d = dest.join(path);
-            if std::fs::read(&d).is_ok_and(|b| b == file.bytes) && exec_matches(&d, file.exec) {
+            if same_file(&d, &file.bytes) && exec_matches(&d, file.exec) {
                 summary.unchanged += 1;
             } else {
                 changed += 1;
@@ -159,6 +159,13 @@ fn write_ledger(path: &Path, entries: &BTreeSet<String>) -> Result<(), Error> {
     Ok(())
 }
 
+/// Whether `path` is a regular file (not a symlink) holding exactly `bytes`; the size is checked
+/// before the contents are read.
+fn same_file(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|b| b == bytes)
+}
+
 /// Undoes what a killed build left: a previous package parked but not put back, stray stages.
 fn recover(out: &Path, host: &str) -> Result<(), Error> {
     let dest = out.join(host);
@@ -186,7 +193,7 @@ fn stage_and_swap(out: &Path, host: &str, files: &BTreeMap<String, File>) -> Res
         for (path, file) in files {
             write_new(&stage.join(path), &file.bytes, file.exec)?;
         }
-        sync_dir(&stage);
+        sync_all(&stage, files)?;
         Ok(())
     })();
     if let Err(e) = staged {
@@ -245,7 +252,24 @@ fn write_new(dest: &Path, bytes: &[u8], exec: bool) -> Result<(), Error> {
     #[cfg(not(unix))]
     let _ = exec;
     f.write_all(bytes).map_err(io(dest))?;
-    f.sync_data().map_err(io(dest))?;
+    Ok(())
+}
+
+/// Makes a staged package durable before it is swapped in: one `syncfs` on Linux (one journal
+/// commit instead of one per file), else an fsync per file.
+fn sync_all(stage: &Path, files: &BTreeMap<String, File>) -> Result<(), Error> {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = files;
+        let dir = std::fs::File::open(stage).map_err(io(stage))?;
+        rustix::fs::syncfs(&dir).map_err(|e| Error::Io { path: stage.to_path_buf(), source: e.into() })?;
+    }
+    #[cfg(not(target_os = "linux"))]
+    for path in files.keys() {
+        let p = stage.join(path);
+        std::fs::File::open(&p).and_then(|f| f.sync_all()).map_err(io(&p))?;
+    }
+    sync_dir(stage);
     Ok(())
 }
 
@@ -323,7 +347,7 @@ pub fn check(plan: &Plan, out: &Path) -> Vec<Stale> {
             Err(_) => {
                 stale.push(Stale { path: path.clone(), detail: "missing: the build would create it".into() })
             }
-            Ok(disk) if disk != file.bytes => {
+            Ok(disk) if disk[..] != file.bytes[..] => {
                 stale.push(Stale { path: path.clone(), detail: diff(path, &disk, &file.bytes) })
             }
             Ok(_) if !exec_matches(&dest, file.exec) => {
