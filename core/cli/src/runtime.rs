@@ -36,13 +36,44 @@ fn read_stdin() -> Vec<u8> {
     if std::io::stdin().is_terminal() {
         return Vec::new();
     }
+    read_stdin_bounded(Duration::from_millis(100))
+}
+
+/// Unix: poll the descriptor, no thread needed.
+#[cfg(unix)]
+fn read_stdin_bounded(limit: Duration) -> Vec<u8> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let stdin = std::io::stdin();
+    let deadline = std::time::Instant::now() + limit;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16384];
+    while buf.len() < 1024 * 1024 {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let timeout = Timespec { tv_sec: left.as_secs() as _, tv_nsec: left.subsec_nanos() as _ };
+        let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(n) if n > 0 => {}
+            _ => break, // timed out or failed: use what arrived
+        }
+        match stdin.lock().read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    buf.truncate(1024 * 1024);
+    buf
+}
+
+/// Elsewhere: a reader thread, abandoned if the host never closes stdin.
+#[cfg(not(unix))]
+fn read_stdin_bounded(limit: Duration) -> Vec<u8> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut buf = Vec::new();
         let _ = std::io::stdin().lock().take(1024 * 1024).read_to_end(&mut buf);
         let _ = tx.send(buf);
     });
-    rx.recv_timeout(Duration::from_millis(100)).unwrap_or_default()
+    rx.recv_timeout(limit).unwrap_or_default()
 }
 
 pub fn hook(c: HookCommand) -> Result<ExitCode> {

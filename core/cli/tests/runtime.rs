@@ -143,14 +143,27 @@ fn a_tampered_package_says_so_inside_the_payload() {
     let tmp = tempfile::tempdir().unwrap();
     build_packages(tmp.path());
     let root = plugin_root(tmp.path(), "claude");
-    std::fs::write(root.join("skills/brainstorming/SKILL.md"), "changed").unwrap();
-    let out = hook("claude", &root, &tmp.path().join("home"), b"");
+    let home = tmp.path().join("home");
+    // A first, clean start caches its verdict in the state directory.
+    let clean = context_of("claude", &hook("claude", &root, &home, b"").stdout);
+    assert!(!clean.contains("modified after it was built"), "{clean}");
+    assert_eq!(std::fs::read_dir(home.join("selfcheck")).unwrap().count(), 1, "verdict cached");
+    // Same size, same mtime: only the content (and so the ctime) changes; the cache must not hide it.
+    let file = root.join("skills/brainstorming/SKILL.md");
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[10] ^= 0x20;
+    let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+    std::fs::write(&file, &bytes).unwrap();
+    std::fs::File::options().write(true).open(&file).unwrap().set_modified(mtime).unwrap();
+    let out = hook("claude", &root, &home, b"");
     assert_eq!(out.status.code(), Some(0));
     let ctx = context_of("claude", &out.stdout);
     assert!(
         ctx.contains("modified after it was built") && ctx.contains("skills/brainstorming/SKILL.md"),
         "{ctx}"
     );
+    // And the note stays while the file stays changed (served from the refreshed cache).
+    assert_eq!(context_of("claude", &hook("claude", &root, &home, b"").stdout), ctx);
 }
 
 #[test]
@@ -279,4 +292,29 @@ fn launcher_runs_the_binary_and_falls_back_to_the_static_payload() {
     let out = Command::new(root.join("hooks/run")).arg("no such host").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_host_that_never_closes_stdin_does_not_hold_the_hook() {
+    let tmp = tempfile::tempdir().unwrap();
+    build_packages(tmp.path());
+    let root = plugin_root(tmp.path(), "claude");
+    let mut child = Command::new(BIN)
+        .args(["hook", "session-start", "--host", "claude", "--root"])
+        .arg(&root)
+        .env("SKILLWRIGHT_HOME", tmp.path().join("home"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Half a JSON document, then silence with the pipe held open.
+    use std::io::Write;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"{\"source\": \"resu").unwrap();
+    let start = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert!(start.elapsed() < std::time::Duration::from_secs(5), "the 100 ms stdin limit held");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(context_of("claude", &out.stdout).contains("brainstorming"));
 }

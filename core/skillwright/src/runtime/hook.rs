@@ -82,8 +82,74 @@ fn declining_note(index: &Index) -> Option<String> {
     ))
 }
 
-/// A note when package files differ from integrity.json (binaries are checked by size of list only).
+/// A note when package files differ from integrity.json (`bin/` is not hashed here).
+///
+/// Hashing every file at every session start costs milliseconds, so the verdict is cached in the
+/// state directory under a stamp of every file's identity (path, size, mtime, ctime, inode): any
+/// write, rename, chmod or replacement changes the stamp and the next start checks again.
 fn tamper_note(root: &Path) -> Option<String> {
+    let stamp = crate::integrity::sha256(stamp(root).as_bytes());
+    let cache = super::home().map(|h| {
+        let key = crate::integrity::sha256(root.to_string_lossy().as_bytes());
+        h.join("selfcheck").join(format!("{}.json", &key[..24]))
+    });
+    if let Some(c) = &cache
+        && let Ok(b) = std::fs::read(c)
+        && let Ok(hit) = serde_json::from_slice::<Verdict>(&b)
+        && hit.stamp == stamp
+    {
+        return hit.note;
+    }
+    let note = full_check(root);
+    if let Some(c) = cache
+        && let Some(dir) = c.parent()
+        && super::ensure_dir(dir).is_ok()
+        && let Ok(bytes) = serde_json::to_vec(&Verdict { stamp, note: note.clone() })
+    {
+        let tmp = c.with_extension(format!("tmp{}", std::process::id()));
+        if std::fs::write(&tmp, bytes).is_ok() {
+            let _ = std::fs::rename(&tmp, &c);
+        }
+    }
+    note
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Verdict {
+    stamp: String,
+    note: Option<String>,
+}
+
+/// One line per file outside `bin/`: what changes whenever the file does.
+fn stamp(root: &Path) -> String {
+    let mut s = String::new();
+    for rel in crate::integrity::list_files(root) {
+        if rel.starts_with("bin/") {
+            continue;
+        }
+        let m = std::fs::symlink_metadata(root.join(&rel)).ok();
+        #[cfg(unix)]
+        let id = m.map(|m| {
+            use std::os::unix::fs::MetadataExt;
+            format!(
+                "{} {}.{} {}.{} {} {}",
+                m.len(),
+                m.mtime(),
+                m.mtime_nsec(),
+                m.ctime(),
+                m.ctime_nsec(),
+                m.ino(),
+                m.mode()
+            )
+        });
+        #[cfg(not(unix))]
+        let id = m.map(|m| format!("{} {:?}", m.len(), m.modified().ok()));
+        s.push_str(&format!("{rel}\t{}\n", id.unwrap_or_default()));
+    }
+    s
+}
+
+fn full_check(root: &Path) -> Option<String> {
     match crate::integrity::verify_dir(root, None, false) {
         Ok((_, findings)) => {
             let files: Vec<String> = findings
