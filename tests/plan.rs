@@ -77,9 +77,11 @@ fn every_json_file_parses_and_carries_the_pack_version() {
         } else {
             "0.0.1"
         };
+        let targets = skillwright::target::builtin().unwrap();
         for p in &plan.packages {
+            let text_payload = targets[&p.host].hook.output.as_str() == Some("text");
             for (path, f) in &p.files {
-                if path.ends_with(".json") || path.starts_with("hooks/static/") && p.host != "opencode" {
+                if path.ends_with(".json") || path.starts_with("hooks/static/") && !text_payload {
                     let v: serde_json::Value = serde_json::from_slice(&f.bytes)
                         .unwrap_or_else(|e| panic!("{name}/{}/{path}: {e}", p.host));
                     if let Some(ver) = v.get("version").and_then(|x| x.as_str()) {

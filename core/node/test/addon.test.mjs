@@ -185,28 +185,25 @@ test("the OpenCode plugin registers the skills and adds the context in-process",
 });
 
 test("the plugin prefers the addon, then the binary, then the static context", async () => {
-  const copy = copyPackage();
-  try {
-    // A changed file makes the runtime (addon or binary) add a tamper note; the static file
-    // cannot. So the note tells which path produced the context.
-    writeFileSync(join(copy, "skills", SKILLS[0], "SKILL.md"), "tampered\n");
-    const bin = join(copy, "bin", TRIPLE);
-    const exe = readFileSync(join(bin, "skillwright"));
-    rmSync(join(bin, "skillwright"));
-    let { system } = await runPlugin(copy);
-    assert.match(system[0], /modified after it was built/, "addon alone gives the live context");
-
-    writeFileSync(join(bin, "skillwright"), exe, { mode: 0o755 });
-    rmSync(join(bin, "skillwright.node"));
-    ({ system } = await runPlugin(copy));
-    assert.match(system[0], /modified after it was built/, "binary alone gives the live context");
-
-    rmSync(join(bin, "skillwright"));
-    ({ system } = await runPlugin(copy));
-    assert.equal(system[0], readFileSync(join(copy, "hooks/static/opencode"), "utf8").trim());
-
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
+  // A changed file makes the runtime (addon or binary) add a tamper note; the static file cannot,
+  // so the note tells which path produced the context. Each case gets its own copy: the loader
+  // caches the context per process and Node caches a loaded addon by path.
+  const cases = [
+    { remove: ["skillwright"], live: true, why: "addon alone gives the live context" },
+    { remove: ["skillwright.node"], live: true, why: "binary alone gives the live context" },
+    { remove: ["skillwright", "skillwright.node"], live: false, why: "neither: the static file" },
+  ];
+  for (const c of cases) {
+    const copy = copyPackage();
+    try {
+      writeFileSync(join(copy, "skills", SKILLS[0], "SKILL.md"), "tampered\n");
+      for (const f of c.remove) rmSync(join(copy, "bin", TRIPLE, f));
+      const { system } = await runPlugin(copy);
+      if (c.live) assert.match(system[0], /modified after it was built/, c.why);
+      else assert.equal(system[0], readFileSync(join(copy, "hooks/static/opencode"), "utf8").trim(), c.why);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   }
 });
 

@@ -98,7 +98,8 @@ pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
         v
     };
     let mut templates: BTreeMap<String, Tree> = BTreeMap::new();
-    for dir in std::iter::once(render::COMMON).chain(chosen.iter().map(|t| t.id.as_str())) {
+    let dirs = chosen.iter().flat_map(|t| std::iter::once(&t.id).chain(&t.include)).map(String::as_str);
+    for dir in std::iter::once(render::COMMON).chain(dirs) {
         let tree = match &opts.templates_dir {
             Some(root) => render::from_dir(root, dir)?,
             None => render::builtin(dir),

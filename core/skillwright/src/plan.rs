@@ -198,6 +198,12 @@ fn package(
     for (path, bytes) in render::render(render::COMMON, common, &ctx, &pack.name)? {
         put(format!("{prefix}{path}"), bytes);
     }
+    for dir in &target.include {
+        let tree = inp.templates.get(dir).unwrap_or(&empty);
+        for (path, bytes) in render::render(dir, tree, &ctx, &pack.name)? {
+            put(format!("{prefix}{path}"), bytes);
+        }
+    }
     let own = inp.templates.get(&target.id).unwrap_or(&empty);
     for (path, bytes) in render::render(&target.id, own, &ctx, &pack.name)? {
         put(path, bytes);

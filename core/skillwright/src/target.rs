@@ -27,6 +27,10 @@ pub struct Target {
     /// Keys carried in the copy that the host does not honour; reported when a skill uses one.
     #[serde(default)]
     pub ignored_keys: Vec<String>,
+    /// Shared template directories (besides `common`) rendered under this host's plugin root,
+    /// e.g. `js` for the runtime loader that in-process JavaScript hosts import.
+    #[serde(default)]
+    pub include: Vec<String>,
     /// How the session context reaches the model.
     pub hook: Hook,
     /// What this host cannot carry, always listed in the loss report.
@@ -73,6 +77,12 @@ impl Target {
             toml::from_str(text).map_err(|e| Error { file: file.into(), message: e.to_string() })?;
         if !crate::validate::valid_name(&t.id) {
             return Err(Error { file: file.into(), message: format!("id `{}` is not a valid name", t.id) });
+        }
+        if let Some(bad) = t.include.iter().find(|d| !crate::validate::valid_name(d)) {
+            return Err(Error {
+                file: file.into(),
+                message: format!("include `{bad}` is not a template dir name"),
+            });
         }
         if t.plugin_root.split('/').any(|s| s == ".." || s == ".") || t.plugin_root.starts_with('/') {
             return Err(Error {
