@@ -279,3 +279,81 @@ fn a_symlink_planted_in_a_package_is_replaced_by_the_real_file() {
     assert_eq!(again.written, 1);
     assert!(!std::fs::symlink_metadata(&target).unwrap().file_type().is_symlink());
 }
+
+fn universal_plan_of(name: &str) -> Plan {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut opts = options(name, tmp.path());
+    opts.check = true;
+    opts.layout = skillwright::plan::Layout::Universal;
+    pipeline::build(&opts, &pipeline::fake_binaries()).unwrap().plan.unwrap()
+}
+
+#[test]
+fn universal_tree_snapshot_and_properties() {
+    let plan = universal_plan_of("full");
+    assert_eq!(plan.packages.len(), 1);
+    insta::assert_snapshot!("plan-universal-full", render_tree(&plan));
+    assert_eq!(render_tree(&plan), render_tree(&universal_plan_of("full")), "deterministic");
+    let tree = &plan.packages[0].files;
+    // Every host's entry point is there, side by side.
+    for path in [
+        ".claude-plugin/plugin.json",
+        ".claude-plugin/marketplace.json",
+        ".codex-plugin/plugin.json",
+        ".agents/plugins/marketplace.json",
+        ".cursor-plugin/plugin.json",
+        ".plugin/plugin.json",
+        ".factory-plugin/plugin.json",
+        ".kimi-plugin/plugin.json",
+        "gemini-extension.json",
+        "package.json",
+        "plugin.json",
+        "plugin.js",
+        "extension.mjs",
+        "hooks/hooks.json",
+        "integrity.json",
+    ] {
+        assert!(tree.contains_key(path), "{path} missing from the universal tree");
+    }
+    // Hosts that would otherwise fall back to hooks/hooks.json are pointed at their own file.
+    let json = |p: &str| -> serde_json::Value { serde_json::from_slice(&tree[p].bytes).unwrap() };
+    assert_eq!(json(".codex-plugin/plugin.json")["hooks"], "./hooks/codex.json");
+    assert_eq!(json(".plugin/plugin.json")["hooks"], "./hooks/copilot.json");
+    assert_eq!(json(".cursor-plugin/plugin.json")["hooks"], "./hooks/cursor.json");
+    // The shared hooks file has no matcher (Gemini matches exact strings only).
+    let shared = json("hooks/hooks.json");
+    assert!(shared["hooks"]["SessionStart"][0].get("matcher").is_none());
+    // OpenCode's and Pi's package.json are one file that serves both.
+    let pkg = json("package.json");
+    assert_eq!(pkg["main"], "plugin.js");
+    assert_eq!(pkg["pi"]["extensions"][0], "./extension.mjs");
+    // One SKILL.md per skill for every host: only keys all of them read.
+    let md = std::str::from_utf8(&tree.iter().find(|(p, _)| p.ends_with("/SKILL.md")).unwrap().1.bytes)
+        .unwrap()
+        .to_string();
+    assert!(!md.contains("allowed-tools:"), "Kimi and Cursor do not read allowed-tools: {md}");
+}
+
+#[test]
+fn universal_collisions_name_both_hosts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let targets = tmp.path().join("targets");
+    let templates = tmp.path().join("templates");
+    for (id, text) in [("alpha", "A"), ("beta", "B")] {
+        std::fs::create_dir_all(templates.join(id)).unwrap();
+        std::fs::create_dir_all(&targets).unwrap();
+        std::fs::write(
+            targets.join(format!("{id}.toml")),
+            format!("id = \"{id}\"\ndisplay = \"{id}\"\nskill-keys = [\"name\", \"description\"]\n[hook]\nvia = \"x\"\noutput = \"text\"\ndynamic = false\n"),
+        )
+        .unwrap();
+        std::fs::write(templates.join(id).join("SAME.md"), text).unwrap();
+    }
+    let mut opts = options("minimal", &tmp.path().join("out"));
+    opts.targets_dir = Some(targets);
+    opts.templates_dir = Some(templates);
+    opts.layout = skillwright::plan::Layout::Universal;
+    let err = pipeline::build(&opts, &pipeline::fake_binaries()).unwrap_err().to_string();
+    assert!(err.contains("SAME.md") && err.contains("alpha") && err.contains("beta"), "{err}");
+    assert!(!tmp.path().join("out").exists(), "nothing written");
+}

@@ -92,6 +92,7 @@ fn make_plan(set: &SkillSet, pack: &Pack) -> Plan {
         templates: &templates,
         binaries: &bins,
         key: None,
+        layout: Default::default(),
     })
     .expect("a validated set always plans")
 }

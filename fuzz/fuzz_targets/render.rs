@@ -36,6 +36,7 @@ fuzz_target!(|data: &[u8]| {
         templates: &templates,
         binaries: &binaries,
         key: None,
+        layout: Default::default(),
     })
     .expect("a valid skill always plans");
     for pkg in &p.packages {

@@ -170,8 +170,16 @@ pub struct BuildArgs {
     #[arg(long, conflicts_with = "fake_binaries")]
     pub bin_dir: Option<PathBuf>,
     /// Bundle small placeholder files instead of binaries (tests, snapshots).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_binaries")]
     pub fake_binaries: bool,
+    /// Bundle no binaries at all: launchers and JS loaders then give the pre-rendered static
+    /// context (for repositories that keep binaries out of git).
+    #[arg(long, conflicts_with = "bin_dir")]
+    pub no_binaries: bool,
+    /// `host`: one directory per host (OUT/<host>/). `universal`: one tree (OUT/universal/) with
+    /// every host's manifest side by side, installable by every host from one repository.
+    #[arg(long, value_enum, default_value = "host")]
+    pub layout: LayoutArg,
     /// Sign with this private key file (or set SKILLWRIGHT_SIGNING_KEY to its path).
     #[arg(long, env = "SKILLWRIGHT_SIGNING_KEY")]
     pub sign_key: Option<PathBuf>,
@@ -183,10 +191,18 @@ pub struct BuildArgs {
     pub templates: Option<PathBuf>,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LayoutArg {
+    Host,
+    Universal,
+}
+
 pub fn build(a: BuildArgs) -> Result<ExitCode> {
     use skillwright::pipeline;
     let binaries = if a.fake_binaries {
         pipeline::fake_binaries()
+    } else if a.no_binaries {
+        BTreeMap::new()
     } else if let Some(dir) = &a.bin_dir {
         pipeline::binaries_from_dir(dir)?
     } else {
@@ -204,6 +220,10 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         targets_dir: a.targets,
         templates_dir: a.templates,
         sign_key: a.sign_key,
+        layout: match a.layout {
+            LayoutArg::Host => skillwright::plan::Layout::Host,
+            LayoutArg::Universal => skillwright::plan::Layout::Universal,
+        },
     };
     let outcome = pipeline::build(&opts, &binaries)?;
     let (errors, warnings) = skillwright::diag::counts(&outcome.diagnostics);

@@ -32,6 +32,8 @@ pub struct Options {
     pub templates_dir: Option<PathBuf>,
     /// Private key file to sign with.
     pub sign_key: Option<PathBuf>,
+    /// Per-host directories, or one universal tree.
+    pub layout: plan::Layout,
 }
 
 /// How a build ended (when it got as far as validating).
@@ -99,7 +101,8 @@ pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
     };
     let mut templates: BTreeMap<String, Tree> = BTreeMap::new();
     let dirs = chosen.iter().flat_map(|t| std::iter::once(&t.id).chain(&t.include)).map(String::as_str);
-    for dir in std::iter::once(render::COMMON).chain(dirs) {
+    let universal = (opts.layout == plan::Layout::Universal).then_some(plan::UNIVERSAL);
+    for dir in std::iter::once(render::COMMON).chain(dirs).chain(universal) {
         let tree = match &opts.templates_dir {
             Some(root) => render::from_dir(root, dir)?,
             None => render::builtin(dir),
@@ -119,6 +122,7 @@ pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
         templates: &templates,
         binaries,
         key: key.as_ref(),
+        layout: opts.layout,
     })?;
     let (written, stale) = if opts.check {
         (None, write::check(&plan, &opts.out))

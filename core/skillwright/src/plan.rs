@@ -77,6 +77,21 @@ pub const EXE_WINDOWS: &str = "skillwright.exe";
 /// The Node.js addon's file name (bundled only for hosts whose `[hook] addon` is set).
 pub const ADDON: &str = "skillwright.node";
 
+/// How the packages are laid out on disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// One directory per host (`<out>/<host>/`).
+    #[default]
+    Host,
+    /// One directory (`<out>/universal/`) carrying every host's manifests side by side, so one
+    /// repository installs on every host from the same URL.
+    Universal,
+}
+
+/// The package id (and directory name) of the universal layout.
+pub const UNIVERSAL: &str = "universal";
+
 /// Everything a plan depends on.
 pub struct Inputs<'a> {
     /// The skills (already validated: a set with errors should not be planned).
@@ -91,6 +106,8 @@ pub struct Inputs<'a> {
     pub binaries: &'a Binaries,
     /// Signing key, if the packages are signed.
     pub key: Option<&'a k256::ecdsa::SigningKey>,
+    /// Per-host directories or one universal tree.
+    pub layout: Layout,
 }
 
 /// Why a plan could not be made.
@@ -122,6 +139,7 @@ struct Ctx<'a> {
     target: &'a Target,
     context: String,
     plugin_root: String,
+    layout: Layout,
 }
 
 #[derive(Serialize)]
@@ -139,22 +157,40 @@ pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
     let mut packages = Vec::new();
     let bin_hashes: BTreeMap<&str, String> =
         inp.binaries.iter().map(|(k, v)| (k.as_str(), integrity::sha256(v))).collect();
-    for target in &inp.targets {
-        packages.push(package(inp, target, &index_json, &static_context, &bin_hashes)?);
+    if inp.layout == Layout::Universal {
+        packages.push(universal(inp, &index_json, &static_context, &bin_hashes)?);
+    } else {
+        for target in &inp.targets {
+            let keys = &target.skill_keys;
+            let body = host_files(inp, target, keys, &index_json, &static_context)?;
+            packages.push(seal(inp, target.id.clone(), target.display.clone(), body, &bin_hashes));
+        }
     }
     let report = report(inp.pack, &packages);
     Ok(Plan { packages, report })
 }
 
-fn package(
+/// A host's files before sealing: paths are relative to the package dir.
+struct Body {
+    files: BTreeMap<String, File>,
+    /// Package path of each bundled binary → its key in [`Inputs::binaries`].
+    bins: BTreeMap<String, String>,
+    loss: Vec<String>,
+    prefix: String,
+}
+
+fn host_files(
     inp: &Inputs,
     target: &Target,
+    skill_keys: &[String],
     index_json: &[u8],
     static_context: &str,
-    bin_hashes: &BTreeMap<&str, String>,
-) -> Result<Package, Error> {
+) -> Result<Body, Error> {
     let pack = inp.pack;
-    let prefix = target.plugin_prefix(&pack.name);
+    let universal = inp.layout == Layout::Universal;
+    // In the universal tree every host's plugin sits at the root.
+    let prefix = if universal { String::new() } else { target.plugin_prefix(&pack.name) };
+    let tree_prefix = target.plugin_prefix(&pack.name);
     let mut files: BTreeMap<String, File> = BTreeMap::new();
     let mut put = |path: String, bytes: Vec<u8>| {
         let exec = bytes.starts_with(b"#!");
@@ -162,7 +198,7 @@ fn package(
     };
     let mut lost_keys: BTreeMap<&str, usize> = BTreeMap::new();
     for skill in &inp.set.skills {
-        let (md, lost) = host_skill_md(skill, &target.skill_keys);
+        let (md, lost) = host_skill_md(skill, skill_keys);
         let ignored =
             skill.raw.iter().map(|(k, _)| k.as_str()).filter(|k| target.ignored_keys.iter().any(|i| i == k));
         for k in lost.into_iter().chain(ignored) {
@@ -190,6 +226,7 @@ fn package(
         target,
         context: static_context.to_string(),
         plugin_root: prefix.trim_end_matches('/').to_string(),
+        layout: inp.layout,
     }));
     let empty = Tree::new();
     // Launchers are only for hosts that run the runtime hook.
@@ -206,6 +243,12 @@ fn package(
     }
     let own = inp.templates.get(&target.id).unwrap_or(&empty);
     for (path, bytes) in render::render(&target.id, own, &ctx, &pack.name)? {
+        // A host's own tree names paths from its package dir; the universal tree re-roots the
+        // plugin part of it.
+        let path = match path.strip_prefix(&tree_prefix) {
+            Some(rest) if universal && !tree_prefix.is_empty() => rest.to_string(),
+            _ => path,
+        };
         put(path, bytes);
     }
     // Rendered JSON is checked and canonicalized; files a skill ships are its own business.
@@ -215,7 +258,7 @@ fn package(
             file.bytes = canonical_json(&target.id, path, &file.bytes, pack.version())?.into();
         }
     }
-    let mut bin_paths = BTreeMap::new();
+    let mut bins = BTreeMap::new();
     if target.hook.dynamic {
         for (rel, bytes) in inp.binaries {
             let addon = rel.ends_with(&format!("/{ADDON}"));
@@ -223,23 +266,45 @@ fn package(
                 continue;
             }
             files.insert(format!("{prefix}bin/{rel}"), File { bytes: bytes.clone(), exec: !addon });
-            bin_paths.insert(format!("bin/{rel}"), rel.as_str());
+            bins.insert(format!("bin/{rel}"), rel.clone());
         }
     }
+    let mut loss: Vec<String> = lost_keys
+        .into_iter()
+        .map(|(k, n)| {
+            format!(
+                "frontmatter `{k}` ({n} skill{}) is not honoured by {}",
+                if n == 1 { "" } else { "s" },
+                target.display
+            )
+        })
+        .collect();
+    loss.extend(target.loss.iter().cloned());
+    Ok(Body { files, bins, loss, prefix })
+}
 
+/// Adds integrity.json (and integrity.sig when signing) over the plugin's files.
+fn seal(
+    inp: &Inputs,
+    host: String,
+    display: String,
+    body: Body,
+    bin_hashes: &BTreeMap<&str, String>,
+) -> Package {
+    let Body { mut files, bins, loss, prefix } = body;
     let mut manifest = Manifest {
         format: 1,
-        pack: pack.name.clone(),
-        version: pack.version().to_string(),
-        host: target.id.clone(),
+        pack: inp.pack.name.clone(),
+        version: inp.pack.version().to_string(),
+        host: host.clone(),
         public_key: inp.key.map(integrity::public_hex),
         files: files
             .iter()
             .filter_map(|(p, f)| {
                 p.strip_prefix(&prefix).map(|rel| {
                     // Binaries are hashed once for all hosts.
-                    let hash = match bin_paths.get(rel) {
-                        Some(key) => bin_hashes[*key].clone(),
+                    let hash = match bins.get(rel) {
+                        Some(key) => bin_hashes[key.as_str()].clone(),
                         None => integrity::sha256(&f.bytes),
                     };
                     (rel.to_string(), hash)
@@ -260,26 +325,126 @@ fn package(
         format!("{prefix}{}", integrity::MANIFEST),
         File { bytes: manifest_bytes.into(), exec: false },
     );
+    Package { host, display, files, loss, skills: inp.set.skills.len(), plugin_prefix: prefix }
+}
 
-    let mut loss: Vec<String> = lost_keys
-        .into_iter()
-        .map(|(k, n)| {
+/// Every chosen host's files merged into one tree. Files two hosts both write must be identical,
+/// or JSON objects that merge without disagreeing (OpenCode's and Pi's package.json); anything
+/// else is a collision and fails the build, naming both hosts.
+fn universal(
+    inp: &Inputs,
+    index_json: &[u8],
+    static_context: &str,
+    bin_hashes: &BTreeMap<&str, String>,
+) -> Result<Package, Error> {
+    // One skills/ for every host: only the frontmatter keys all of them read.
+    let mut keys: Vec<String> = inp.targets.first().map(|t| t.skill_keys.clone()).unwrap_or_default();
+    keys.retain(|k| inp.targets.iter().all(|t| t.skill_keys.contains(k)));
+    let mut merged =
+        Body { files: BTreeMap::new(), bins: BTreeMap::new(), loss: Vec::new(), prefix: String::new() };
+    let mut owner: BTreeMap<String, String> = BTreeMap::new();
+    let empty = Tree::new();
+    let shared = inp.templates.get(UNIVERSAL).unwrap_or(&empty);
+    let ctx = minijinja::Value::from(minijinja::value::Serde(serde_json::json!({
+        "pack": inp.pack, "version": inp.pack.version(), "layout": Layout::Universal,
+        "hosts": inp.targets.iter().map(|t| &t.id).collect::<Vec<_>>(),
+    })));
+    let mut bodies = Vec::new();
+    for t in &inp.targets {
+        bodies.push((t.id.clone(), host_files(inp, t, &keys, index_json, static_context)?));
+    }
+    let shared_files = render::render(UNIVERSAL, shared, &ctx, &inp.pack.name)?;
+    let shared_body = Body {
+        files: shared_files
+            .into_iter()
+            .map(|(p, b)| {
+                let exec = b.starts_with(b"#!");
+                (p, File { bytes: b.into(), exec })
+            })
+            .collect(),
+        bins: BTreeMap::new(),
+        loss: Vec::new(),
+        prefix: String::new(),
+    };
+    bodies.push((UNIVERSAL.to_string(), shared_body));
+    for (host, body) in bodies {
+        for (path, file) in body.files {
+            match merged.files.get(&path) {
+                None => {
+                    owner.insert(path.clone(), host.clone());
+                    merged.files.insert(path, file);
+                }
+                Some(have) if have == &file => {}
+                Some(have) => {
+                    let first = owner.get(&path).cloned().unwrap_or_default();
+                    let both = merge_json(&have.bytes, &file.bytes).ok_or_else(|| Error::Output {
+                        host: UNIVERSAL.into(),
+                        path: path.clone(),
+                        message: format!("{first} and {host} both write this file, differently"),
+                    })?;
+                    merged.files.insert(path, File { bytes: both.into(), exec: false });
+                }
+            }
+        }
+        merged.bins.extend(body.bins);
+        let display = inp.targets.iter().find(|t| t.id == host).map_or(host.clone(), |t| t.display.clone());
+        // Per-host key losses are replaced by the one line below.
+        let own = body.loss.into_iter().filter(|l| !l.starts_with("frontmatter `"));
+        let extra =
+            inp.targets.iter().filter(|t| t.id == host).flat_map(|t| t.universal_loss.iter().cloned());
+        merged.loss.extend(own.chain(extra).map(|l| format!("{display}: {l}")));
+    }
+    let mut dropped: Vec<String> = Vec::new();
+    for t in &inp.targets {
+        for k in &t.skill_keys {
+            let used = inp.set.skills.iter().filter(|s| s.raw.iter().any(|(key, _)| key == k)).count();
+            let line = format!("`{k}` ({used} skill{})", if used == 1 { "" } else { "s" });
+            if !keys.contains(k) && used > 0 && !dropped.contains(&line) {
+                dropped.push(line);
+            }
+        }
+    }
+    if !dropped.is_empty() {
+        merged.loss.insert(
+            0,
             format!(
-                "frontmatter `{k}` ({n} skill{}) is not honoured by {}",
-                if n == 1 { "" } else { "s" },
-                target.display
-            )
-        })
-        .collect();
-    loss.extend(target.loss.iter().cloned());
-    Ok(Package {
-        host: target.id.clone(),
-        display: target.display.clone(),
-        files,
-        loss,
-        skills: inp.set.skills.len(),
-        plugin_prefix: prefix,
-    })
+                "the shared skills/ keeps only the frontmatter every host reads, so {} {} left out; the per-host layout keeps them",
+                dropped.join(", "),
+                if dropped.len() == 1 { "is" } else { "are" }
+            ),
+        );
+    }
+    Ok(seal(inp, UNIVERSAL.into(), "All hosts (one tree)".into(), merged, bin_hashes))
+}
+
+/// Two JSON objects merged key by key; `None` if they disagree on a value or are not both JSON
+/// objects.
+fn merge_json(a: &[u8], b: &[u8]) -> Option<Vec<u8>> {
+    fn merge(a: serde_json::Value, b: serde_json::Value) -> Option<serde_json::Value> {
+        use serde_json::Value::Object;
+        match (a, b) {
+            (Object(mut x), Object(y)) => {
+                for (k, v) in y {
+                    let m = match x.remove(&k) {
+                        Some(old) => merge(old, v)?,
+                        None => v,
+                    };
+                    x.insert(k, m);
+                }
+                Some(Object(x))
+            }
+            (x, y) if x == y => Some(x),
+            _ => None,
+        }
+    }
+    let a: serde_json::Value = serde_json::from_slice(a).ok()?;
+    let b: serde_json::Value = serde_json::from_slice(b).ok()?;
+    if !a.is_object() {
+        return None;
+    }
+    let mut out = serde_json::to_vec_pretty(&merge(a, b)?).ok()?;
+    out.push(b'\n');
+    Some(out)
 }
 
 /// The host's copy of SKILL.md: only the frontmatter keys it reads, re-serialized safely, and

@@ -88,7 +88,13 @@ pub fn render(label: &str, tree: &Tree, ctx: &minijinja::Value, pack: &str) -> R
         }
         let content = if path.ends_with(".j2") {
             let src = std::str::from_utf8(bytes).map_err(|_| err("template is not UTF-8".into()))?;
-            env.render_str(src, ctx).map_err(|e| err(format!("{e:#}")))?.into_bytes()
+            let text = env.render_str(src, ctx).map_err(|e| err(format!("{e:#}")))?;
+            // A template that renders to nothing is not written: how a file exists in one
+            // layout only (`{% if layout == "host" %}…{% endif %}`).
+            if text.trim().is_empty() {
+                continue;
+            }
+            text.into_bytes()
         } else {
             bytes.clone()
         };

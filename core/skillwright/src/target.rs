@@ -36,6 +36,9 @@ pub struct Target {
     /// What this host cannot carry, always listed in the loss report.
     #[serde(default)]
     pub loss: Vec<String>,
+    /// What this host may lose in the universal tree only (shared files it would rather not see).
+    #[serde(default)]
+    pub universal_loss: Vec<String>,
 }
 
 /// The session-start payload of a host.
