@@ -46,7 +46,7 @@ fn render_tree(plan: &Plan) -> String {
             }
         }
     }
-    s.push_str("==> REPORT.md\n");
+    s.push_str(&format!("==> {}\n", plan.report_name));
     s.push_str(&plan.report);
     s
 }
@@ -356,4 +356,28 @@ fn universal_collisions_name_both_hosts() {
     let err = pipeline::build(&opts, &pipeline::fake_binaries()).unwrap_err().to_string();
     assert!(err.contains("SAME.md") && err.contains("alpha") && err.contains("beta"), "{err}");
     assert!(!tmp.path().join("out").exists(), "nothing written");
+}
+
+#[test]
+fn both_layouts_share_an_output_dir_without_touching_each_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plugins");
+    let bins = pipeline::fake_binaries();
+    let host = options("minimal", &out);
+    let mut universal = options("minimal", &out);
+    universal.layout = skillwright::plan::Layout::Universal;
+    pipeline::build(&host, &bins).unwrap();
+    pipeline::build(&universal, &bins).unwrap();
+    let stale_after = |opts: &Options| -> Vec<String> {
+        let mut opts = opts.clone();
+        opts.check = true;
+        pipeline::build(&opts, &bins).unwrap().stale.into_iter().map(|s| s.path).collect()
+    };
+    assert!(stale_after(&host).is_empty());
+    assert!(stale_after(&universal).is_empty());
+    // A build of one host leaves the other hosts' packages in place (only the report changes).
+    let mut only_claude = options("minimal", &out);
+    only_claude.hosts = vec!["claude".into()];
+    pipeline::build(&only_claude, &bins).unwrap();
+    assert_eq!(stale_after(&host), ["REPORT.md"]);
 }

@@ -156,7 +156,7 @@ pub struct BuildArgs {
     /// Version to use when the pack file has none.
     #[arg(long)]
     pub pack_version: Option<String>,
-    /// Output directory; each host gets OUT/<host>/ and the loss report goes to OUT/REPORT.md.
+    /// Output directory; each host gets OUT/<host>/ and the loss report goes to OUT/REPORT.md (OUT/REPORT-universal.md for --layout universal).
     #[arg(long, default_value = "target/plugins")]
     pub out: PathBuf,
     /// Hosts to build, comma-separated (default: all).

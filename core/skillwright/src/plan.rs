@@ -62,8 +62,11 @@ impl Package {
 pub struct Plan {
     /// One package per host, in host order.
     pub packages: Vec<Package>,
-    /// `REPORT.md`: the loss report of every host.
+    /// The loss report of every host.
     pub report: String,
+    /// Its file name at the output root: `REPORT.md`, or `REPORT-universal.md` for the universal
+    /// tree (so both layouts can share an output directory).
+    pub report_name: &'static str,
 }
 
 /// Per-platform files to bundle under `bin/`: `<triple>/<file>` → bytes, where `<file>` is
@@ -167,7 +170,8 @@ pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
         }
     }
     let report = report(inp.pack, &packages);
-    Ok(Plan { packages, report })
+    let report_name = if inp.layout == Layout::Universal { "REPORT-universal.md" } else { "REPORT.md" };
+    Ok(Plan { packages, report, report_name })
 }
 
 /// A host's files before sealing: paths are relative to the package dir.

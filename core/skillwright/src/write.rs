@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 
 /// Ledger of the files a previous build wrote, so only those are ever removed.
 pub const LEDGER: &str = ".skillwright-files.json";
-/// The loss report, at the output root.
-pub const REPORT: &str = "REPORT.md";
 
 /// A write that failed.
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +55,7 @@ fn outputs(plan: &Plan) -> BTreeMap<String, File> {
             all.insert(format!("{}/{path}", p.host), f.clone());
         }
     }
-    all.insert(REPORT.to_string(), File { bytes: plan.report.as_bytes().into(), exec: false });
+    all.insert(plan.report_name.to_string(), File { bytes: plan.report.as_bytes().into(), exec: false });
     all
 }
 
@@ -125,28 +123,23 @@ pub fn write(plan: &Plan, out: &Path) -> Result<Summary, Error> {
         summary.written += changed;
         summary.removed += gone;
     }
-    let report = &files[REPORT];
-    if std::fs::read(out.join(REPORT)).ok().as_deref() != Some(&report.bytes[..]) {
-        write_atomic(&out.join(REPORT), &report.bytes, false)?;
+    let report = &files[plan.report_name];
+    let report_path = out.join(plan.report_name);
+    if std::fs::read(&report_path).ok().as_deref() != Some(&report.bytes[..]) {
+        write_atomic(&report_path, &report.bytes, false)?;
         summary.written += 1;
     } else {
         summary.unchanged += 1;
     }
-    // Files of hosts no longer built (and other ledger entries) go, but only those we wrote.
+    // Packages of hosts this build did not touch stay, and so do their ledger entries: a build
+    // of some hosts, or of the other layout, into the same directory leaves the rest alone.
     let built: BTreeSet<&str> = plan.packages.iter().map(|p| p.host.as_str()).collect();
-    for stale in previous.iter().filter(|p| !files.contains_key(*p) && safe_rel_path(p)) {
-        if built.contains(stale.split('/').next().unwrap_or_default()) {
-            continue;
-        }
-        guard_symlinks(out, stale)?;
-        let p = out.join(stale);
-        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
-            std::fs::remove_file(&p).map_err(io(&p))?;
-            summary.removed += 1;
-            remove_empty_parents(out, &p);
-        }
-    }
-    write_ledger(&ledger_path, &files.keys().cloned().collect())?;
+    let mut ledger: BTreeSet<String> = files.keys().cloned().collect();
+    ledger.extend(previous.into_iter().filter(|p| {
+        let host = p.split('/').next().unwrap_or_default();
+        p.contains('/') && !built.contains(host) && out.join(p).is_file()
+    }));
+    write_ledger(&ledger_path, &ledger)?;
     Ok(summary)
 }
 
@@ -316,16 +309,6 @@ pub fn write_atomic(dest: &Path, bytes: &[u8], exec: bool) -> Result<(), Error> 
     let _ = exec;
     tmp.persist(dest).map_err(|e| Error::Io { path: dest.to_path_buf(), source: e.error })?;
     Ok(())
-}
-
-fn remove_empty_parents(out: &Path, file: &Path) {
-    let mut dir = file.parent();
-    while let Some(d) = dir {
-        if d == out || std::fs::remove_dir(d).is_err() {
-            break;
-        }
-        dir = d.parent();
-    }
 }
 
 /// One difference between the plan and the disk.
