@@ -1,6 +1,7 @@
 //! `cargo xtask`: this repository's own tasks. Thin: the work is done by the library and CLI.
 
 mod bench;
+mod e2e;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,9 @@ Tasks:
                               --check           compare with a fresh build; exit 1 with a diff
                               --bin-dir DIR     bundle DIR/<triple>/skillwright[.exe] instead
                               --fake-binaries   bundle placeholders (fast; for tests)
+                              --no-binaries     bundle none (launchers use the static context)
+                              --layout universal
+                                                one tree for every host (OUT/universal/)
                               --sign-key FILE   sign integrity.json
   bench [--quick]           Measure skillwright side by side with its peers (rulesync, agnix,
                             skills-ref; installed pinned into target/bench/peers) on the
@@ -27,6 +31,10 @@ Tasks:
                             Writes docs/BENCHMARKS.md, docs/bench/results.json and
                             docs/bench/scaling.svg. --quick: 25 skills, 3 runs, output in
                             target/bench/ (a smoke run of the harness).
+  e2e [--plugins DIR] [--only a,b] [--keep]
+                            Check offline that the real host CLIs (pinned, installed into
+                            target/e2e/cache) validate, install and run the packages built into
+                            target/e2e/plugins (or DIR), against a recording fake model server.
 ";
 
 fn main() -> ExitCode {
@@ -43,6 +51,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Some("e2e") => e2e::run(&root(), &args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             ExitCode::SUCCESS
@@ -65,8 +74,9 @@ fn build_plugins(args: &[String]) -> ExitCode {
         ["--skills", "skills", "--pack", "skillwright.toml", "--pack-version", env!("CARGO_PKG_VERSION")]
             .map(String::from),
     );
-    let chooses_binaries =
-        args.iter().any(|a| a == "--bin-dir" || a.starts_with("--bin-dir=") || a == "--fake-binaries");
+    let chooses_binaries = args.iter().any(|a| {
+        a == "--bin-dir" || a.starts_with("--bin-dir=") || a == "--fake-binaries" || a == "--no-binaries"
+    });
     if !chooses_binaries {
         match release_binary(&root) {
             Ok(dir) => argv.extend(["--bin-dir".to_string(), dir.display().to_string()]),
