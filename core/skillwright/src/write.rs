@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-/// Ledger of the files a previous build wrote, so only those are ever removed.
+/// Ledger of the files earlier builds wrote: a package directory holding anything else is refused.
 pub const LEDGER: &str = ".skillwright-files.json";
 
 /// A write that failed.
