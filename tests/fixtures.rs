@@ -58,3 +58,29 @@ fn symlinks_and_non_utf8_names_are_reported_not_followed() {
     assert_eq!(set.skills.len(), 1);
     assert!(set.skills[0].files.is_empty(), "nothing behind a link or a bad name is read");
 }
+
+#[test]
+fn size_and_count_limits_are_errors_not_exhaustion() {
+    use skillwright::discover::{MAX_FILE, MAX_FILES_PER_SKILL};
+    let tmp = tempfile::tempdir().unwrap();
+    let skill = tmp.path().join("big");
+    std::fs::create_dir_all(skill.join("many")).unwrap();
+    std::fs::write(
+        skill.join("SKILL.md"),
+        "---\nname: big\ndescription: Big. Use when testing.\n---\n# Big\n",
+    )
+    .unwrap();
+    // One file over the per-file limit (sparse: no disk is spent on it).
+    let f = std::fs::File::create(skill.join("huge.bin")).unwrap();
+    f.set_len(MAX_FILE + 1).unwrap();
+    // More files than a skill may hold.
+    for i in 0..=MAX_FILES_PER_SKILL {
+        std::fs::write(skill.join("many").join(format!("{i}.txt")), "x").unwrap();
+    }
+    let (set, diags) = skillwright::load(tmp.path()).unwrap();
+    let sw006: Vec<&str> = diags.iter().filter(|d| d.code == "SW006").map(|d| d.message.as_str()).collect();
+    assert!(sw006.iter().any(|m| m.contains(&format!("the limit is {MAX_FILE}"))), "{sw006:?}");
+    assert!(sw006.iter().any(|m| m.contains("more than 2000 files")), "{sw006:?}");
+    assert!(set.skills[0].files.len() <= MAX_FILES_PER_SKILL, "the rest are not read");
+    assert!(!set.skills[0].files.contains_key("huge.bin"), "the oversized file is not read");
+}
