@@ -7,24 +7,44 @@
 //! Each check prints one line, `PASS host: what` or `FAIL host: what: reason` with the tail of
 //! the command's output; every command has a timeout and is killed, with its children, when it
 //! runs over. Exit 0 when all pass, 1 when a check failed, 2 when the run could not be set up.
+//!
+//! Two layouts are checked: each host's own package (`plugins/<host>/`) and, for every host with
+//! a CLI, a copy of the one universal tree (`plugins/universal/`) in which each host finds its
+//! own manifest; those lines read `PASS host [universal]: what`.
 
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The host CLIs, pinned: (host, npm package, version). Each installs a command named as the host.
+/// The host CLIs, pinned: (host, npm package, version). Each installs a command named as the
+/// host. These hosts are also the ones checked against the universal tree.
 const NPM: &[(&str, &str, &str)] = &[
     ("claude", "@anthropic-ai/claude-code", "2.1.332"),
     ("codex", "@openai/codex", "0.171.0"),
     ("opencode", "opencode-ai", "1.18.33"),
     ("gemini", "@google/gemini-cli", "0.61.0"),
+    ("copilot", "@github/copilot", "1.0.102"),
+    ("droid", "@factory/cli", "0.225.1"),
+    ("pi", "@earendil-works/pi-coding-agent", "1.6.0"),
+    ("kimi", "@moonshot-ai/kimi-code", "2.1.0"),
 ];
+/// More npm packages a host needs, installed beside the CLIs: (host, package, version), where
+/// `{platform}` is npm's name for this OS and CPU (`linux-x64`, …). @factory/cli 0.225.1 names
+/// `@factory/cli-<platform>@0.225.1` as its binary, a version the registry does not have; its
+/// launcher runs whichever one is installed, and this one reports 0.225.2.
+const NPM_EXTRA: &[(&str, &str, &str)] = &[("droid", "@factory/cli-{platform}", "0.225.2")];
+/// Node.js for the hosts that need a newer one than the system's (Pi and Kimi Code ask for
+/// ≥ 22.19): the registry's per-platform Node.js package, in a prefix of its own so that the
+/// other hosts keep running on the system's Node.js.
+const NODE: (&str, &str) = ("node-{platform}", "22.23.5");
+const NEEDS_NODE: &[&str] = &["pi", "kimi"];
 /// The package OpenCode installs into its config directory at start-up.
 const OPENCODE_SDK: &str = "@opencode-ai/plugin";
 /// The Agent Skills reference validator (`agentskills`), pinned.
@@ -32,7 +52,10 @@ const SKILLS_REF: (&str, &str) = ("skills-ref", "0.1.1");
 /// Hosts with checks of their own, in the order they run. Every other host package (any
 /// directory of the plugins tree named after a host spec in `targets/`) gets the agentskills
 /// check, after these, in name order.
-const DRIVEN: &[&str] = &["claude", "codex", "opencode", "gemini", "cursor"];
+const DRIVEN: &[&str] =
+    &["claude", "codex", "opencode", "gemini", "copilot", "droid", "pi", "kimi", "cursor"];
+/// The directory of the plugins tree that holds the universal layout.
+const UNIVERSAL: &str = "universal";
 /// What the fake model answers; a run passes only if the host prints it.
 const REPLY: &str = "OK-FAKE-REPLY";
 const PROMPT: &str = "hi";
@@ -43,11 +66,13 @@ const INSTALL: Duration = Duration::from_secs(1800);
 const BUILD: Duration = Duration::from_secs(3600);
 
 const USAGE: &str = "\
-cargo xtask e2e [--plugins DIR] [--only HOST,HOST] [--keep]
+cargo xtask e2e [--plugins DIR] [--only HOST,HOST] [--layout host|universal|both] [--keep]
 
-  --plugins DIR   check this already-built tree (DIR/<host>/) instead of building
-                  target/e2e/plugins with `cargo xtask build-plugins`
+  --plugins DIR   check this already-built tree (DIR/<host>/, DIR/universal/) instead of
+                  building target/e2e/plugins with `cargo xtask build-plugins`
   --only LIST     only these hosts (ids of targets/*.toml: claude, codex, opencode, gemini, …)
+  --layout WHICH  host: each host's own package; universal: the one tree for every host,
+                  checked with each host that has a CLI; both (default)
   --keep          keep the scratch directory (it is always kept when a check fails)
 ";
 
@@ -74,7 +99,13 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
     };
     let mut report = Report::default();
     for host in &ctx.hosts {
-        check_host(&ctx, host, &mut report);
+        check_host(&ctx, host, Layout::Host, &mut report);
+    }
+    if !ctx.universal.is_empty() {
+        universal_skills(&ctx, &mut report);
+        for host in &ctx.universal {
+            check_host(&ctx, host, Layout::Universal, &mut report);
+        }
     }
     let Ctx { server, scratch, .. } = ctx;
     drop(server);
@@ -88,17 +119,33 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
     if report.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
+/// Which package a host is checked against.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// `plugins/<host>/`, built for that host alone.
+    Host,
+    /// `plugins/universal/`, one tree for every host.
+    Universal,
+}
+
 struct Options {
     plugins: Option<PathBuf>,
     /// `--only`: None for every host package.
     only: Option<Vec<String>>,
+    /// `--layout`: the layouts to check.
+    layouts: Vec<Layout>,
     keep: bool,
 }
 
 impl Options {
     /// `Ok(None)` for `--help`.
     fn parse(args: &[String]) -> Result<Option<Options>, String> {
-        let mut options = Options { plugins: None, only: None, keep: false };
+        let mut options = Options {
+            plugins: None,
+            only: None,
+            layouts: vec![Layout::Host, Layout::Universal],
+            keep: false,
+        };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -121,12 +168,24 @@ impl Options {
                     }
                     options.only = Some(hosts);
                 }
+                "--layout" => {
+                    options.layouts = match value()?.as_str() {
+                        "host" => vec![Layout::Host],
+                        "universal" => vec![Layout::Universal],
+                        "both" => vec![Layout::Host, Layout::Universal],
+                        other => return Err(format!("--layout {other}: expected host, universal or both")),
+                    }
+                }
                 "--keep" => options.keep = true,
                 "-h" | "--help" => return Ok(None),
                 other => return Err(format!("unknown option `{other}`")),
             }
         }
         Ok(Some(options))
+    }
+
+    fn checks(&self, layout: Layout) -> bool {
+        self.layouts.contains(&layout)
     }
 }
 
@@ -136,8 +195,14 @@ impl Options {
 struct Ctx {
     /// The host packages to check, in order.
     hosts: Vec<String>,
+    /// The hosts to check against the universal tree, in order (empty: none).
+    universal: Vec<String>,
     /// `node_modules/.bin` of the pinned npm install.
     npm_bin: PathBuf,
+    /// PATH with the pinned Node.js first, for the hosts in [`NEEDS_NODE`].
+    node_path: OsString,
+    /// Copilot's unpacked runtime, shared by the Copilot runs (see [`copilot`]).
+    copilot_pkg: PathBuf,
     /// `pip install --target` directory holding skills-ref.
     pylib: PathBuf,
     /// `npm install --prefix` directory holding OpenCode's plugin SDK, copied into its config dir.
@@ -156,15 +221,31 @@ impl Ctx {
             let known: Vec<&str> = known.iter().map(String::as_str).collect();
             return Err(format!("unknown host `{bad}` in --only (hosts: {})", known.join(", ")));
         }
+        let universal: Vec<String> = if options.checks(Layout::Universal) {
+            NPM.iter().map(|(host, ..)| host.to_string()).filter(|h| wanted_host(options, h)).collect()
+        } else {
+            Vec::new()
+        };
+        if universal.is_empty() && !options.checks(Layout::Host) {
+            let hosts: Vec<&str> = NPM.iter().map(|(host, ..)| *host).collect();
+            return Err(format!("--layout universal checks only hosts with a CLI: {}", hosts.join(", ")));
+        }
         let cache = root.join("target/e2e/cache");
         let npm_dir = cache.join("npm");
         let pylib = cache.join("py");
-        let wanted: Vec<(&str, &str)> = NPM
+        let platform = npm_platform();
+        let wanted: Vec<(String, String)> = NPM
             .iter()
+            .chain(NPM_EXTRA)
             .filter(|(host, ..)| wanted_host(options, host))
-            .map(|&(_, package, version)| (package, version))
+            .map(|&(_, package, version)| (package.replace("{platform}", &platform), version.to_string()))
             .collect();
         npm_install(&npm_dir, &wanted)?;
+        let node_dir = cache.join("node");
+        if NEEDS_NODE.iter().any(|host| wanted_host(options, host)) {
+            let node_platform = platform.replace("win32", "win");
+            npm_install(&node_dir, &[(NODE.0.replace("{platform}", &node_platform), NODE.1.to_string())])?;
+        }
         // OpenCode installs its plugin SDK (same version as itself) into its config directory
         // when it starts and finds none: about 10 s online, over a minute of retries offline.
         // A pinned copy, put in each fresh config directory, keeps its runs quick and offline.
@@ -172,38 +253,83 @@ impl Ctx {
         if let Some(&(.., version)) =
             NPM.iter().find(|(host, ..)| *host == "opencode" && wanted_host(options, host))
         {
-            npm_install(&opencode_seed, &[(OPENCODE_SDK, version)])?;
+            npm_install(&opencode_seed, &[(OPENCODE_SDK.to_string(), version.to_string())])?;
         }
         install_skills_ref(&pylib)?;
         let plugins = match &options.plugins {
             Some(dir) => fs::canonicalize(dir).map_err(|e| format!("--plugins {}: {e}", dir.display()))?,
             None => {
                 let out = root.join("target/e2e/plugins");
-                build_plugins(root, &out)?;
+                if options.checks(Layout::Host) {
+                    build_plugins(root, &out, None)?;
+                }
+                if !universal.is_empty() {
+                    build_plugins(root, &out, Some("universal"))?;
+                }
                 out
             }
         };
-        let hosts = host_packages(&plugins, &known, options)?;
+        let hosts =
+            if options.checks(Layout::Host) { host_packages(&plugins, &known, options)? } else { Vec::new() };
+        if !universal.is_empty() && !plugins.join(UNIVERSAL).join("integrity.json").is_file() {
+            return Err(format!(
+                "no universal tree in {} (build one with `cargo xtask build-plugins --layout universal`, \
+                 or check only the host packages with --layout host)",
+                plugins.join(UNIVERSAL).display()
+            ));
+        }
         let scratch = std::env::temp_dir().join(format!("skillwright-e2e-{}", std::process::id()));
         let _ = fs::remove_dir_all(&scratch);
         fs::create_dir_all(scratch.join("logs")).map_err(|e| format!("{}: {e}", scratch.display()))?;
         // Canonical, so paths the hosts print compare equal to ours (e.g. a symlinked /tmp).
         let scratch = fs::canonicalize(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
         let npm_bin = npm_dir.join("node_modules/.bin");
-        let mut dirs = vec![npm_bin.clone()];
-        dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
-        let path = std::env::join_paths(dirs).map_err(|e| format!("PATH: {e}"))?;
+        let system_path: Vec<PathBuf> =
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).collect();
+        let join = |first: &[PathBuf]| {
+            std::env::join_paths(first.iter().chain(&system_path)).map_err(|e| format!("PATH: {e}"))
+        };
+        let path = join(std::slice::from_ref(&npm_bin))?;
+        let node_path = join(&[node_dir.join("node_modules/.bin"), npm_bin.clone()])?;
+        let copilot_pkg = cache.join("copilot-pkg");
         let server = Server::start(&root.join("xtask/e2e/fake_model.py"), &scratch)?;
         eprintln!("e2e: fake model server on 127.0.0.1:{}; scratch {}", server.port, scratch.display());
-        Ok(Ctx { hosts, npm_bin, pylib, opencode_seed, plugins, scratch, path, server })
+        Ok(Ctx {
+            hosts,
+            universal,
+            npm_bin,
+            node_path,
+            copilot_pkg,
+            pylib,
+            opencode_seed,
+            plugins,
+            scratch,
+            path,
+            server,
+        })
     }
 }
 
+/// npm's name for this OS and CPU, as in its platform packages (`linux-x64`, `darwin-arm64`, …).
+fn npm_platform() -> String {
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        "windows" => "win32",
+        other => other,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "x64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("{os}-{arch}")
+}
+
 /// `npm install --prefix DIR` of pinned packages, unless they are there already.
-fn npm_install(dir: &Path, wanted: &[(&str, &str)]) -> Result<(), String> {
-    let installed = |(package, version): &&(&str, &str)| {
+fn npm_install(dir: &Path, wanted: &[(String, String)]) -> Result<(), String> {
+    let installed = |(package, version): &(String, String)| {
         let manifest = dir.join("node_modules").join(package).join("package.json");
-        read_json(&manifest).is_ok_and(|v| v["version"] == *version)
+        read_json(&manifest).is_ok_and(|v| v["version"] == version.as_str())
     };
     let missing: Vec<String> = wanted
         .iter()
@@ -225,7 +351,7 @@ fn npm_install(dir: &Path, wanted: &[(&str, &str)]) -> Result<(), String> {
     if out.did_not_start() {
         return Err(format!("{} (npm comes with Node.js ≥ 18)", out.stderr.trim()));
     }
-    if !out.success() || wanted.iter().any(|p| !installed(&p)) {
+    if !out.success() || wanted.iter().any(|p| !installed(p)) {
         return Err(format!(
             "npm install {} failed ({}); is the npm registry reachable (`npm ping`)?\n{}",
             missing.join(" "),
@@ -264,17 +390,23 @@ fn install_skills_ref(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// `cargo xtask build-plugins --out OUT`, run as this very binary so nothing is rebuilt twice.
-fn build_plugins(root: &Path, out: &Path) -> Result<(), String> {
-    eprintln!("e2e: building the packages into {} (cargo xtask build-plugins)…", out.display());
+/// `cargo xtask build-plugins --out OUT [--layout LAYOUT]`, run as this very binary so nothing
+/// is rebuilt twice. Each layout leaves the other's packages in place.
+fn build_plugins(root: &Path, out: &Path, layout: Option<&str>) -> Result<(), String> {
+    let what = layout.map(|l| format!(" --layout {l}")).unwrap_or_default();
+    eprintln!("e2e: building the packages into {} (cargo xtask build-plugins{what})…", out.display());
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;
     let mut cmd = Command::new(exe);
     cmd.arg("build-plugins").arg("--out").arg(out).current_dir(root);
+    if let Some(layout) = layout {
+        cmd.args(["--layout", layout]);
+    }
     let started = Instant::now();
-    let result = exec(cmd, BUILD, &root.join("target/e2e/build-plugins"), None);
+    let log = format!("target/e2e/build-plugins{}", layout.map(|l| format!("-{l}")).unwrap_or_default());
+    let result = exec(cmd, BUILD, &root.join(log), None);
     if !result.success() {
         return Err(format!(
-            "cargo xtask build-plugins failed ({})\n{}",
+            "cargo xtask build-plugins{what} failed ({})\n{}",
             result.status_text(),
             indent(&result.tail())
         ));
@@ -615,6 +747,7 @@ struct Report {
     failed: usize,
 }
 
+#[derive(Clone)]
 struct Failure {
     reason: String,
     tail: String,
@@ -668,6 +801,9 @@ struct Pack {
 struct Space<'a> {
     ctx: &'a Ctx,
     host: &'a str,
+    layout: Layout,
+    /// How its lines name it: `claude`, or `claude [universal]`.
+    label: String,
     home: PathBuf,
     project: PathBuf,
     /// The copy of the package.
@@ -696,21 +832,26 @@ impl Space<'_> {
             .env("XDG_STATE_HOME", self.home.join(".local/state"))
             .env("NO_PROXY", "127.0.0.1,localhost")
             .env("no_proxy", "127.0.0.1,localhost");
+        if NEEDS_NODE.contains(&self.host) {
+            cmd.env("PATH", &self.ctx.node_path);
+        }
         for (key, value) in &self.env {
             cmd.env(key, value);
         }
         cmd
     }
 
-    /// Runs `program args…` (stdin empty) and keeps its output under `logs/<host>-<label>.*`.
+    /// Runs `program args…` (stdin empty) and keeps its output under `logs/` (see [`Space::log`]).
     fn run(&self, label: &str, program: &str, args: &[&str], timeout: Duration) -> Output {
         let mut cmd = self.command(program);
         cmd.args(args);
         exec(cmd, timeout, &self.log(label), None)
     }
 
-    fn log(&self, label: &str) -> PathBuf {
-        self.ctx.scratch.join("logs").join(format!("{}-{label}", self.host))
+    /// `logs/<host>-<what>`, or `logs/<host>-universal-<what>`.
+    fn log(&self, what: &str) -> PathBuf {
+        let name = self.label.replace(" [", "-").replace(']', "");
+        self.ctx.scratch.join("logs").join(format!("{name}-{what}"))
     }
 
     fn package_str(&self) -> String {
@@ -718,36 +859,75 @@ impl Space<'_> {
     }
 }
 
-fn check_host(ctx: &Ctx, host: &str, report: &mut Report) {
-    let dir = ctx.scratch.join(host);
-    let space = Space {
-        ctx,
-        host,
-        home: dir.join("home"),
-        project: dir.join("project"),
-        package: dir.join("package"),
-        env: Vec::new(),
+fn check_host(ctx: &Ctx, host: &str, layout: Layout, report: &mut Report) {
+    let (source, dir, label) = match layout {
+        Layout::Host => (ctx.plugins.join(host), ctx.scratch.join(host), host.to_string()),
+        Layout::Universal => (
+            ctx.plugins.join(UNIVERSAL),
+            ctx.scratch.join(format!("{host}-{UNIVERSAL}")),
+            format!("{host} [{UNIVERSAL}]"),
+        ),
     };
-    let prepared = (|| -> Result<Pack, String> {
+    let prepared = (|| -> Result<(Space, Pack), String> {
+        // Droid names a local marketplace after its directory: the copy goes into one named
+        // after the pack, as a clone of the pack's repository would.
+        let package = match host {
+            "droid" => dir.join("marketplace").join(pack_meta(&source)?.0),
+            _ => dir.join("package"),
+        };
+        let space = Space {
+            ctx,
+            host,
+            layout,
+            label: label.clone(),
+            home: dir.join("home"),
+            project: dir.join("project"),
+            package,
+            env: Vec::new(),
+        };
         for d in [&space.home, &space.project] {
             fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
         }
-        copy_tree(&ctx.plugins.join(host), &space.package)?;
-        read_pack(host, &space.package)
+        copy_tree(&source, &space.package)?;
+        let pack = read_pack(host, &space.package)?;
+        Ok((space, pack))
     })();
-    let pack = match prepared {
-        Ok(pack) => pack,
-        Err(e) => return report.record(host, "package layout", Err(fail(e))),
+    let (space, pack) = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => return report.record(&label, "package layout", Err(fail(e))),
     };
-    report.record(host, "agentskills validate", agentskills(&space, &pack));
+    if layout == Layout::Host {
+        report.record(&label, "agentskills validate", agentskills(&space, &pack));
+    }
     match host {
         "claude" => claude(space, &pack, report),
         "codex" => codex(space, &pack, report),
         "opencode" => opencode(space, &pack, report),
         "gemini" => gemini(space, &pack, report),
+        "copilot" => copilot(space, &pack, report),
+        "droid" => droid(space, &pack, report),
+        "pi" => pi(space, &pack, report),
+        "kimi" => kimi(space, &pack, report),
         "cursor" => cursor(space, &pack, report),
         _ => {} // no CLI to drive here: its skills are checked above.
     }
+}
+
+/// The universal tree's skills are shared by every host: agentskills checks them once, in place.
+fn universal_skills(ctx: &Ctx, report: &mut Report) {
+    let tree = ctx.plugins.join(UNIVERSAL);
+    let space = Space {
+        ctx,
+        host: UNIVERSAL,
+        layout: Layout::Universal,
+        label: UNIVERSAL.to_string(),
+        home: ctx.scratch.join(UNIVERSAL).join("home"),
+        project: ctx.scratch.clone(),
+        package: tree.clone(),
+        env: Vec::new(),
+    };
+    let result = read_pack("claude", &tree).map_err(fail).and_then(|pack| agentskills(&space, &pack));
+    report.record(UNIVERSAL, "agentskills validate", result);
 }
 
 /// Copies a file or a directory tree (symbolic links as links).
@@ -789,7 +969,8 @@ fn read_json(path: &Path) -> Result<Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn read_pack(host: &str, package: &Path) -> Result<Pack, String> {
+/// The pack's name and version, from the first integrity.json of a package, and that file.
+fn pack_meta(package: &Path) -> Result<(String, String, PathBuf), String> {
     let integrity = walkdir::WalkDir::new(package)
         .max_depth(4)
         .sort_by_file_name()
@@ -798,19 +979,30 @@ fn read_pack(host: &str, package: &Path) -> Result<Pack, String> {
         .find(|e| e.file_name() == "integrity.json")
         .ok_or("no integrity.json in the package")?
         .into_path();
-    let root = integrity.parent().unwrap_or(package).to_path_buf();
     let meta = read_json(&integrity)?;
     let field = |key: &str| {
         meta[key].as_str().map(String::from).ok_or(format!("{}: no \"{key}\"", integrity.display()))
     };
-    let skills_dir = root.join("skills");
-    let mut skills: Vec<String> = fs::read_dir(&skills_dir)
+    Ok((field("pack")?, field("version")?, integrity))
+}
+
+/// The names of the skills (directories holding a SKILL.md) in a `skills/` directory, sorted.
+fn skill_names(skills_dir: &Path) -> Result<Vec<String>, String> {
+    let mut skills: Vec<String> = fs::read_dir(skills_dir)
         .map_err(|e| format!("{}: {e}", skills_dir.display()))?
         .filter_map(Result::ok)
         .filter(|e| e.path().join("SKILL.md").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     skills.sort();
+    Ok(skills)
+}
+
+fn read_pack(host: &str, package: &Path) -> Result<Pack, String> {
+    let (name, version, integrity) = pack_meta(package)?;
+    let root = integrity.parent().unwrap_or(package).to_path_buf();
+    let skills_dir = root.join("skills");
+    let skills = skill_names(&skills_dir)?;
     if skills.is_empty() {
         return Err(format!("no skills in {}", skills_dir.display()));
     }
@@ -831,7 +1023,7 @@ fn read_pack(host: &str, package: &Path) -> Result<Pack, String> {
     if context.is_empty() {
         return Err(format!("{}: empty context", static_context.display()));
     }
-    Ok(Pack { name: field("pack")?, version: field("version")?, root, skills, context })
+    Ok(Pack { name, version, root, skills, context })
 }
 
 /// Every string in a JSON value, with its JSON pointer.
@@ -992,9 +1184,9 @@ fn claude(mut space: Space, pack: &Pack, report: &mut Report) {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .to_vec();
     let package = space.package_str();
-    let host = space.host;
+    let host = space.label.clone();
 
-    report.record(host, "plugin validate --strict --json", {
+    report.record(&host, "plugin validate --strict --json", {
         let out =
             space.run("validate", "claude", &["plugin", "validate", "--strict", "--json", &package], QUICK);
         (|| {
@@ -1027,7 +1219,7 @@ fn claude(mut space: Space, pack: &Pack, report: &mut Report) {
         .and_then(|m| m["name"].as_str().map(String::from))
         .unwrap_or_else(|| pack.name.clone());
     let id = format!("{}@{market}", pack.name);
-    report.record(host, "plugin marketplace add + plugin install", {
+    report.record(&host, "plugin marketplace add + plugin install", {
         let add = space.run("marketplace-add", "claude", &["plugin", "marketplace", "add", &package], QUICK);
         (|| {
             add.require_success()?;
@@ -1039,7 +1231,7 @@ fn claude(mut space: Space, pack: &Pack, report: &mut Report) {
         })()
     });
 
-    report.record(host, "plugin list --json", {
+    report.record(&host, "plugin list --json", {
         let out = space.run("list", "claude", &["plugin", "list", "--json"], QUICK);
         (|| {
             out.require_success()?;
@@ -1054,7 +1246,7 @@ fn claude(mut space: Space, pack: &Pack, report: &mut Report) {
         })()
     });
 
-    report.record(host, "claude -p: session context in /v1/messages", {
+    report.record(&host, "claude -p: session context in /v1/messages", {
         let mark = space.ctx.server.mark();
         let out = space.run("print", "claude", &["-p", PROMPT, "--output-format", "json"], SLOW);
         (|| {
@@ -1088,11 +1280,11 @@ fn codex(mut space: Space, pack: &Pack, report: &mut Report) {
          base_url = \"{}/v1\"\nenv_key = \"FAKE_API_KEY\"\nwire_api = \"responses\"\n",
         space.ctx.server.url()
     );
-    let host = space.host;
+    let host = space.label.clone();
     if let Err(e) =
         fs::create_dir_all(&codex_home).and_then(|()| fs::write(codex_home.join("config.toml"), config))
     {
-        return report.record(host, "config.toml", Err(fail(e.to_string())));
+        return report.record(&host, "config.toml", Err(fail(e.to_string())));
     }
     let package = space.package_str();
     let market = read_json(&space.package.join(".agents/plugins/marketplace.json"))
@@ -1101,7 +1293,7 @@ fn codex(mut space: Space, pack: &Pack, report: &mut Report) {
         .unwrap_or_else(|| pack.name.clone());
     let id = format!("{}@{market}", pack.name);
 
-    report.record(host, "plugin marketplace add + plugin add", {
+    report.record(&host, "plugin marketplace add + plugin add", {
         let add = space.run(
             "marketplace-add",
             "codex",
@@ -1123,7 +1315,7 @@ fn codex(mut space: Space, pack: &Pack, report: &mut Report) {
         })()
     });
 
-    report.record(host, "plugin list --json", {
+    report.record(&host, "plugin list --json", {
         let out = space.run("list", "codex", &["plugin", "list", "--json"], QUICK);
         (|| {
             out.require_success()?;
@@ -1136,7 +1328,7 @@ fn codex(mut space: Space, pack: &Pack, report: &mut Report) {
         })()
     });
 
-    report.record(host, "debug prompt-input lists every skill", {
+    report.record(&host, "debug prompt-input lists every skill", {
         let out = space.run("prompt-input", "codex", &["debug", "prompt-input", PROMPT], QUICK);
         (|| {
             out.require_success()?;
@@ -1154,7 +1346,7 @@ fn codex(mut space: Space, pack: &Pack, report: &mut Report) {
         })()
     });
 
-    report.record(host, "app-server hooks/list shows the sessionStart hook", {
+    report.record(&host, "app-server hooks/list shows the sessionStart hook", {
         let params = json!({ "cwds": [space.project.display().to_string()] });
         (|| {
             let answer = app_server(&space, "hooks/list", params)?;
@@ -1187,7 +1379,7 @@ fn codex(mut space: Space, pack: &Pack, report: &mut Report) {
         })()
     });
 
-    report.record(host, "codex exec: session context in /v1/responses", {
+    report.record(&host, "codex exec: session context in /v1/responses", {
         let mark = space.ctx.server.mark();
         let out = space.run(
             "exec",
@@ -1271,7 +1463,7 @@ fn opencode(mut space: Space, pack: &Pack, report: &mut Report) {
         ("OPENCODE_DISABLE_MODELS_FETCH".into(), "1".into()),
         ("OPENCODE_DISABLE_AUTOUPDATE".into(), "1".into()),
     ];
-    let host = space.host;
+    let host = space.label.clone();
     let package = space.package_str();
     let config = json!({
         "plugin": [package],
@@ -1285,17 +1477,17 @@ fn opencode(mut space: Space, pack: &Pack, report: &mut Report) {
         }},
     });
     if let Err(e) = fs::write(space.project.join("opencode.json"), format!("{config:#}")) {
-        return report.record(host, "opencode.json", Err(fail(e.to_string())));
+        return report.record(&host, "opencode.json", Err(fail(e.to_string())));
     }
     let config_dir = space.home.join(".config/opencode");
     for name in ["package.json", "package-lock.json", "node_modules"] {
         if let Err(e) = copy_tree(&space.ctx.opencode_seed.join(name), &config_dir.join(name)) {
-            return report.record(host, "seed the config directory", Err(fail(e)));
+            return report.record(&host, "seed the config directory", Err(fail(e)));
         }
     }
     let skills_dir = pack.root.join("skills");
 
-    report.record(host, "debug skill lists every skill of the package", {
+    report.record(&host, "debug skill lists every skill of the package", {
         let out = space.run("debug-skill", "opencode", &["debug", "skill"], SLOW);
         (|| {
             out.require_success()?;
@@ -1312,7 +1504,7 @@ fn opencode(mut space: Space, pack: &Pack, report: &mut Report) {
         })()
     });
 
-    report.record(host, "debug config shows the plugin's skills.paths", {
+    report.record(&host, "debug config shows the plugin's skills.paths", {
         let out = space.run("debug-config", "opencode", &["debug", "config"], SLOW);
         (|| {
             out.require_success()?;
@@ -1326,7 +1518,7 @@ fn opencode(mut space: Space, pack: &Pack, report: &mut Report) {
         })()
     });
 
-    report.record(host, "opencode run: session context in /v1/chat/completions", {
+    report.record(&host, "opencode run: session context in /v1/chat/completions", {
         let mark = space.ctx.server.mark();
         let out = space.run("run", "opencode", &["run", PROMPT], SLOW);
         (|| {
@@ -1355,7 +1547,7 @@ fn gemini(mut space: Space, pack: &Pack, report: &mut Report) {
         // Without it `extensions install` asks on /dev/tty whether to trust the workspace.
         ("GEMINI_CLI_TRUST_WORKSPACE".into(), "true".into()),
     ];
-    let host = space.host;
+    let host = space.label.clone();
     let settings = space.home.join(".gemini");
     let written = fs::create_dir_all(&settings).and_then(|()| {
         fs::write(
@@ -1364,11 +1556,11 @@ fn gemini(mut space: Space, pack: &Pack, report: &mut Report) {
         )
     });
     if let Err(e) = written {
-        return report.record(host, "settings.json", Err(fail(e.to_string())));
+        return report.record(&host, "settings.json", Err(fail(e.to_string())));
     }
     let package = space.package_str();
 
-    report.record(host, "extensions validate", {
+    report.record(&host, "extensions validate", {
         let out = space.run("validate", "gemini", &["extensions", "validate", &package], QUICK);
         (|| {
             out.require_success()?;
@@ -1379,7 +1571,7 @@ fn gemini(mut space: Space, pack: &Pack, report: &mut Report) {
         })()
     });
 
-    report.record(host, "extensions install --consent", {
+    report.record(&host, "extensions install --consent", {
         let out = space.run("install", "gemini", &["extensions", "install", &package, "--consent"], QUICK);
         (|| {
             out.require_success()?;
@@ -1390,7 +1582,7 @@ fn gemini(mut space: Space, pack: &Pack, report: &mut Report) {
         })()
     });
 
-    report.record(host, "extensions list -o json", {
+    report.record(&host, "extensions list -o json", {
         // It prints the JSON on stderr.
         let out = space.run("list", "gemini", &["extensions", "list", "-o", "json"], QUICK);
         let installed = space.home.join(".gemini/extensions").join(&pack.name);
@@ -1418,9 +1610,14 @@ fn gemini(mut space: Space, pack: &Pack, report: &mut Report) {
             expect(!commands.is_empty(), || "no SessionStart hook".into())?;
             let prefix = installed.display().to_string();
             for command in &commands {
-                expect(!command.contains("${") && command.starts_with(&prefix), || {
-                    format!("hook command {command:?} is not resolved into {prefix}")
-                })?;
+                // The universal tree's shared hooks.json picks its root from whichever variable
+                // the host sets (`${DROID_PLUGIN_ROOT}`, …, `${extensionPath}`): only Gemini's
+                // own variable must have been replaced there.
+                let resolved = match space.layout {
+                    Layout::Host => !command.contains("${") && command.starts_with(&prefix),
+                    Layout::Universal => !command.contains("${extensionPath}") && command.contains(&prefix),
+                };
+                expect(resolved, || format!("hook command {command:?} is not resolved into {prefix}"))?;
             }
             Ok(format!(
                 "active, {} skills, {} SessionStart hook(s), ${{extensionPath}} resolved",
@@ -1430,7 +1627,7 @@ fn gemini(mut space: Space, pack: &Pack, report: &mut Report) {
         })()
     });
 
-    report.record(host, "gemini -p: session context in streamGenerateContent", {
+    report.record(&host, "gemini -p: session context in streamGenerateContent", {
         let mark = space.ctx.server.mark();
         let out = space.run("print", "gemini", &["-p", PROMPT, "--skip-trust", "-o", "json"], SLOW);
         (|| {
@@ -1447,6 +1644,616 @@ fn gemini(mut space: Space, pack: &Pack, report: &mut Report) {
             .map_err(|f| Failure { tail: out.tail(), ..f })
         })()
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitHub Copilot CLI: bring-your-own-model mode (COPILOT_OFFLINE and a provider URL) needs no
+// GitHub sign-in; it speaks OpenAI chat completions to the fake server.
+
+fn copilot(space: Space, pack: &Pack, report: &mut Report) {
+    let host = space.label.clone();
+    // The CLI unpacks its runtime (235 MB) into ~/.cache/copilot/pkg/<platform>/<version> at the
+    // first run in each HOME; one shared copy in the cache spares every run that second or two.
+    let pkg = space.home.join(".cache/copilot/pkg");
+    let linked = fs::create_dir_all(&space.ctx.copilot_pkg)
+        .and_then(|()| fs::create_dir_all(space.home.join(".cache/copilot")))
+        .and_then(|()| link_dir(&space.ctx.copilot_pkg, &pkg));
+    if let Err(e) = linked {
+        return report.record(
+            &host,
+            "share the unpacked runtime",
+            Err(fail(format!("{}: {e}", pkg.display()))),
+        );
+    }
+    let package = space.package_str();
+    let market = read_json(&space.package.join(".github/plugin/marketplace.json"))
+        .ok()
+        .and_then(|m| m["name"].as_str().map(String::from))
+        .unwrap_or_else(|| pack.name.clone());
+    let id = format!("{}@{market}", pack.name);
+    // The skills Copilot says come from a plugin (its own built-in ones say "builtin").
+    let plugin_skills = |out: &Output| -> Result<BTreeSet<String>, Failure> {
+        out.require_success()?;
+        let v = json_in(&out.stdout)?;
+        Ok(v.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|s| s["source"] == "plugin" && s["enabled"] != false)
+            .filter_map(|s| s["name"].as_str().map(String::from))
+            .collect())
+    };
+
+    report.record(&host, "--plugin-dir: plugin list --json", {
+        let out = space.run(
+            "dir-plugins",
+            "copilot",
+            &["--plugin-dir", &package, "plugin", "list", "--json"],
+            QUICK,
+        );
+        (|| {
+            out.require_success()?;
+            let v = json_in(&out.stdout)?;
+            let entry = v.as_array().into_iter().flatten().find(|p| p["name"] == pack.name.as_str());
+            let entry = entry.ok_or_else(|| fail(format!("{} not listed", pack.name)))?;
+            expect(entry["enabled"] == true, || format!("{} is not enabled", pack.name))?;
+            expect(entry["version"] == pack.version.as_str(), || {
+                format!("version {} (pack {})", entry["version"], pack.version)
+            })?;
+            expect(out.stderr.trim().is_empty(), || format!("stderr: {}", truncate(out.stderr.trim(), 300)))?;
+            Ok(format!("{} {} enabled, nothing on stderr", pack.name, pack.version))
+        })()
+    });
+
+    report.record(&host, "--plugin-dir: skill list --json lists every skill", {
+        let out =
+            space.run("dir-skills", "copilot", &["--plugin-dir", &package, "skill", "list", "--json"], QUICK);
+        (|| {
+            let seen = plugin_skills(&out)?;
+            same_skills(&pack.skills, &seen)?;
+            expect(out.stderr.trim().is_empty(), || format!("stderr: {}", truncate(out.stderr.trim(), 300)))?;
+            Ok(format!("{} plugin skills", seen.len()))
+        })()
+    });
+
+    report.record(&host, "plugin marketplace add + plugin install", {
+        let add = space.run("marketplace-add", "copilot", &["plugin", "marketplace", "add", &package], QUICK);
+        (|| {
+            add.require_success()?;
+            let said = format!("Marketplace \"{market}\" added");
+            expect(add.stdout.contains(&said), || format!("no {said:?}"))
+                .map_err(|f| Failure { tail: add.tail(), ..f })?;
+            let install = space.run("install", "copilot", &["plugin", "install", &id], QUICK);
+            install.require_success()?;
+            let said = format!("Installed {} skills", pack.skills.len());
+            expect(install.stdout.contains(&said), || format!("no {said:?}"))
+                .map_err(|f| Failure { tail: install.tail(), ..f })?;
+            Ok(format!("{id}, {} skills", pack.skills.len()))
+        })()
+    });
+
+    report.record(&host, "plugin list --json", {
+        let out = space.run("list", "copilot", &["plugin", "list", "--json"], QUICK);
+        (|| {
+            out.require_success()?;
+            let v = json_in(&out.stdout)?;
+            let entry = v
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == pack.name.as_str() && p["marketplace"] == market.as_str());
+            let entry = entry.ok_or_else(|| fail(format!("{id} not listed")))?;
+            expect(entry["enabled"] == true, || format!("{id} is not enabled"))?;
+            expect(entry["version"] == pack.version.as_str(), || {
+                format!("version {} (pack {})", entry["version"], pack.version)
+            })?;
+            Ok(format!("{id} {} enabled, {}", pack.version, entry["source"].as_str().unwrap_or("?")))
+        })()
+    });
+
+    report.record(&host, "skill list --json lists every skill", {
+        let out = space.run("skills", "copilot", &["skill", "list", "--json"], QUICK);
+        (|| {
+            let seen = plugin_skills(&out)?;
+            same_skills(&pack.skills, &seen)?;
+            Ok(format!("{} plugin skills", seen.len()))
+        })()
+    });
+
+    report.record(&host, "copilot -p: session context in /v1/chat/completions", {
+        let mark = space.ctx.server.mark();
+        let mut cmd = space.command("copilot");
+        cmd.args(["-p", PROMPT, "--allow-all-tools"])
+            .env("COPILOT_OFFLINE", "true")
+            .env("COPILOT_PROVIDER_BASE_URL", format!("{}/v1", space.ctx.server.url()))
+            .env("COPILOT_PROVIDER_API_KEY", "dummy")
+            .env("COPILOT_MODEL", "gpt-4o");
+        let out = exec(cmd, SLOW, &space.log("print"), None);
+        (|| {
+            out.require_success()?;
+            expect(out.stdout.contains(REPLY), || format!("no {REPLY} on stdout"))
+                .map_err(|f| Failure { tail: out.tail(), ..f })?;
+            context_sent(
+                &space.ctx.server.since(mark),
+                "/chat/completions",
+                &pack.context,
+                "in a user message",
+                |b, p, _| role_at(b, p) == Some("user"),
+            )
+            .map_err(|f| Failure { tail: out.tail(), ..f })
+        })()
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Factory Droid: a custom (bring-your-own-key) model in a settings file given with --settings.
+
+fn droid(space: Space, pack: &Pack, report: &mut Report) {
+    let host = space.label.clone();
+    let package = space.package_str();
+    // A local marketplace is named after its directory.
+    let market = space.package.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let id = format!("{}@{market}", pack.name);
+
+    report.record(&host, "plugin marketplace add + plugin install", {
+        let add = space.run("marketplace-add", "droid", &["plugin", "marketplace", "add", &package], QUICK);
+        (|| {
+            add.require_success()?;
+            let said = format!("Successfully added marketplace: {market}");
+            expect(add.stdout.contains(&said), || format!("no {said:?}"))
+                .map_err(|f| Failure { tail: add.tail(), ..f })?;
+            let install = space.run("install", "droid", &["plugin", "install", &id], QUICK);
+            install.require_success()?;
+            let said = format!("Successfully installed {id}");
+            expect(install.stdout.contains(&said), || format!("no {said:?}"))
+                .map_err(|f| Failure { tail: install.tail(), ..f })?;
+            Ok(id.clone())
+        })()
+    });
+
+    report.record(&host, "plugin list; the installed copy has every skill", {
+        let out = space.run("list", "droid", &["plugin", "list"], QUICK);
+        (|| {
+            out.require_success()?;
+            let active = out.stdout.split_once("Active:").map(|(_, rest)| rest).unwrap_or_default();
+            let listed = active.lines().any(|l| l.split_whitespace().next() == Some(id.as_str()));
+            expect(listed, || format!("{id} is not listed as active"))
+                .map_err(|f| Failure { tail: out.tail(), ..f })?;
+            let records = space.home.join(".factory/plugins/installed_plugins");
+            let install_path = fs::read_dir(&records)
+                .map_err(|e| fail(format!("{}: {e}", records.display())))?
+                .filter_map(Result::ok)
+                .filter_map(|e| read_json(&e.path()).ok())
+                .find(|r| r["pluginId"] == id.as_str())
+                .and_then(|r| r["entry"]["installPath"].as_str().map(PathBuf::from))
+                .ok_or_else(|| fail(format!("no install record of {id} in {}", records.display())))?;
+            let seen: BTreeSet<String> =
+                skill_names(&install_path.join("skills")).map_err(fail)?.into_iter().collect();
+            same_skills(&pack.skills, &seen)?;
+            let hooks = install_path.join("hooks/hooks.json");
+            expect(hooks.is_file(), || format!("no {}", hooks.display()))?;
+            Ok(format!(
+                "{id} active; {} skills and hooks/hooks.json in {}",
+                seen.len(),
+                install_path.display()
+            ))
+        })()
+    });
+
+    let settings = space.home.join("e2e-settings.json");
+    let written = fs::write(
+        &settings,
+        json!({
+            // Without it every run waits 5 s for a cloud sync that cannot reach its server.
+            "cloudSessionSync": false,
+            "customModels": [{
+                "model": "fake-model",
+                "displayName": "Fake",
+                "baseUrl": format!("{}/v1", space.ctx.server.url()),
+                "apiKey": "dummy",
+                "provider": "generic-chat-completion-api",
+                "maxOutputTokens": 1000,
+            }],
+        })
+        .to_string(),
+    );
+    if let Err(e) = written {
+        return report.record(&host, "settings file", Err(fail(format!("{}: {e}", settings.display()))));
+    }
+    let mark = space.ctx.server.mark();
+    let settings = settings.display().to_string();
+    // `custom:<displayName>-<index>`; without the built-in skills only the plugin's are listed.
+    let args = [
+        "exec",
+        "--settings",
+        &settings,
+        "-m",
+        "custom:Fake-0",
+        "--disable-builtin-skills",
+        "-o",
+        "json",
+        PROMPT,
+    ];
+    let out = space.run("exec", "droid", &args, SLOW);
+    let ran = (|| -> Result<Vec<Value>, Failure> {
+        out.require_success()?;
+        let v = json_in(&out.stdout)?;
+        expect(v["result"] == REPLY, || format!("result {} (expected {REPLY:?})", v["result"]))
+            .map_err(|f| Failure { tail: out.tail(), ..f })?;
+        Ok(space.ctx.server.since(mark))
+    })();
+
+    report.record(&host, "droid exec: \"Available skills\" lists every skill", {
+        (|| {
+            let requests = ran.as_ref().map_err(Failure::clone)?;
+            let texts: Vec<String> = requests
+                .iter()
+                .filter(|r| r["path"].as_str().is_some_and(|p| p.contains("/chat/completions")))
+                .flat_map(|r| strings(&r["body"]).into_iter().map(|(_, s)| s.to_string()).collect::<Vec<_>>())
+                .filter(|s| s.contains("Available skills"))
+                .collect();
+            let text = texts.first().ok_or_else(|| fail("no \"Available skills\" in the model requests"))?;
+            let seen: BTreeSet<String> = text
+                .split_once("Available skills")
+                .map(|(_, rest)| rest)
+                .unwrap_or_default()
+                .lines()
+                .skip(1)
+                .take_while(|l| !l.starts_with("</"))
+                .filter_map(|l| l.split_once(':').map(|(name, _)| name.trim().to_string()))
+                .filter(|name| is_kebab(name))
+                .collect();
+            same_skills(&pack.skills, &seen)?;
+            Ok(format!("{} skills", seen.len()))
+        })()
+    });
+
+    report.record(&host, "droid exec: session context in /v1/chat/completions", {
+        ran.and_then(|requests| {
+            context_sent(&requests, "/chat/completions", &pack.context, "in a user message", |b, p, _| {
+                role_at(b, p) == Some("user")
+            })
+            .map_err(|f| Failure { tail: out.tail(), ..f })
+        })
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pi: a provider of its own in ~/.pi/agent/models.json; runs on the pinned Node.js 22.
+
+fn pi(mut space: Space, pack: &Pack, report: &mut Report) {
+    let host = space.label.clone();
+    space.env = vec![("PI_OFFLINE".into(), "1".into())];
+    let agent = space.home.join(".pi/agent");
+    let models = json!({"providers": {"fake": {
+        "baseUrl": format!("{}/v1", space.ctx.server.url()),
+        "api": "openai-completions",
+        "apiKey": "dummy",
+        "models": [{"id": "fake-model"}],
+    }}});
+    if let Err(e) =
+        fs::create_dir_all(&agent).and_then(|()| fs::write(agent.join("models.json"), models.to_string()))
+    {
+        return report.record(&host, "models.json", Err(fail(e.to_string())));
+    }
+    let package = space.package_str();
+
+    report.record(&host, "pi install", {
+        let out = space.run("install", "pi", &["install", &package], QUICK);
+        (|| {
+            out.require_success()?;
+            let said = format!("Installed {package}");
+            expect(out.stdout.contains(&said), || format!("no {said:?}"))
+                .map_err(|f| Failure { tail: out.tail(), ..f })?;
+            Ok(String::new())
+        })()
+    });
+
+    report.record(&host, "pi list", {
+        let out = space.run("list", "pi", &["list"], QUICK);
+        (|| {
+            out.require_success()?;
+            let listed = out.stdout.lines().any(|l| l.trim() == package);
+            expect(listed, || format!("{package} not listed"))
+                .map_err(|f| Failure { tail: out.tail(), ..f })?;
+            Ok(String::new())
+        })()
+    });
+
+    report.record(&host, "--mode rpc get_commands lists every skill", {
+        let mut cmd = space.command("pi");
+        cmd.args(["--mode", "rpc"]);
+        let out = exec(cmd, QUICK, &space.log("rpc"), Some("{\"type\":\"get_commands\"}\n"));
+        (|| {
+            out.require_success()?;
+            let answer = out
+                .stdout
+                .lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .find(|v| v["command"] == "get_commands")
+                .ok_or_else(|| Failure { reason: "no answer to get_commands".into(), tail: out.tail() })?;
+            expect(answer["success"] == true, || {
+                format!("get_commands: {}", truncate(&answer.to_string(), 300))
+            })?;
+            let seen: BTreeSet<String> = answer["data"]["commands"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| c["sourceInfo"]["baseDir"].as_str().is_some_and(|d| Path::new(d) == pack.root))
+                .filter_map(|c| c["name"].as_str()?.strip_prefix("skill:").map(String::from))
+                .collect();
+            same_skills(&pack.skills, &seen)?;
+            let problem = out.stderr.lines().find(|l| l.contains("Failed to load"));
+            expect(problem.is_none(), || problem.unwrap_or_default().to_string())?;
+            Ok(format!("{} skill commands from {}", seen.len(), pack.root.display()))
+        })()
+    });
+
+    report.record(&host, "pi -p: session context in /v1/chat/completions", {
+        let mark = space.ctx.server.mark();
+        let out = space.run("print", "pi", &["-p", "--model", "fake/fake-model", PROMPT], SLOW);
+        (|| {
+            out.require_success()?;
+            expect(out.stdout.contains(REPLY), || format!("no {REPLY} on stdout"))
+                .map_err(|f| Failure { tail: out.tail(), ..f })?;
+            context_sent(
+                &space.ctx.server.since(mark),
+                "/chat/completions",
+                &pack.context,
+                "in the system message",
+                |b, p, _| role_at(b, p) == Some("system"),
+            )
+            .map_err(|f| Failure { tail: out.tail(), ..f })
+        })()
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kimi Code: plugins are installed through its local server (`kimi web`, REST); one `kimi -p`
+// against a provider in config.toml. Kimi discards hook output, so the context is the static
+// system-prompt file the manifest names (systemPromptPath).
+
+fn kimi(mut space: Space, pack: &Pack, report: &mut Report) {
+    let host = space.label.clone();
+    let kimi_home = space.home.join(".kimi-code");
+    space.env = vec![("KIMI_CODE_HOME".into(), kimi_home.display().to_string())];
+    let config = format!(
+        "default_model = \"fake\"\n\n[providers.fake]\ntype = \"openai\"\nbase_url = \"{}/v1\"\n\
+         api_key = \"dummy\"\n\n[models.fake]\nprovider = \"fake\"\nmodel = \"fake-model\"\n\
+         max_context_size = 128000\n",
+        space.ctx.server.url()
+    );
+    if let Err(e) =
+        fs::create_dir_all(&kimi_home).and_then(|()| fs::write(kimi_home.join("config.toml"), config))
+    {
+        return report.record(&host, "config.toml", Err(fail(e.to_string())));
+    }
+    let static_prompt = fs::read_to_string(pack.root.join("hooks/static/kimi")).unwrap_or_default();
+
+    match KimiWeb::start(&space) {
+        Err(failure) => report.record(&host, "kimi web starts", Err(failure)),
+        Ok(web) => {
+            report.record(&host, "kimi web: POST /api/v1/plugins installs the plugin", {
+                (|| {
+                    let answer =
+                        web.call("POST", "/api/v1/plugins", Some(&json!({"source": space.package_str()})))?;
+                    let d = &answer["data"];
+                    expect(d["id"] == pack.name.as_str(), || format!("id {}", d["id"]))?;
+                    expect(d["version"] == pack.version.as_str(), || format!("version {}", d["version"]))?;
+                    expect(d["state"] == "ok" && d["hasErrors"] == false, || {
+                        format!("state {}, hasErrors {}", d["state"], d["hasErrors"])
+                    })?;
+                    let diagnostics = d["diagnostics"].as_array().cloned().unwrap_or_default();
+                    expect(diagnostics.is_empty(), || {
+                        format!(
+                            "diagnostics: {}",
+                            truncate(&Value::Array(diagnostics.clone()).to_string(), 300)
+                        )
+                    })?;
+                    expect(d["skillCount"] == pack.skills.len(), || {
+                        format!("skillCount {} (the package has {})", d["skillCount"], pack.skills.len())
+                    })?;
+                    let prompt = d["manifest"]["systemPrompt"].as_str().unwrap_or_default();
+                    expect(!prompt.is_empty() && prompt.trim() == static_prompt.trim(), || {
+                        format!("manifest.systemPrompt is not hooks/static/kimi: {}", truncate(prompt, 80))
+                    })?;
+                    Ok(format!(
+                        "state ok, {} skills, no diagnostics, systemPrompt from {}",
+                        d["skillCount"],
+                        d["manifestKind"].as_str().unwrap_or("?")
+                    ))
+                })()
+            });
+
+            let session = web
+                .call(
+                    "POST",
+                    "/api/v1/sessions",
+                    Some(&json!({"metadata": {"cwd": space.project.display().to_string()}})),
+                )
+                .and_then(|v| {
+                    v["data"]["id"]
+                        .as_str()
+                        .map(String::from)
+                        .ok_or_else(|| fail(format!("no session id: {v}")))
+                });
+
+            report.record(&host, "kimi web: a new session lists every skill", {
+                (|| {
+                    let id = session.as_ref().map_err(Failure::clone)?;
+                    let answer = web.call("GET", &format!("/api/v1/sessions/{id}/skills"), None)?;
+                    let managed = format!("/plugins/managed/{}/skills/", pack.name);
+                    let seen: BTreeSet<String> = answer["data"]["skills"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|s| s["path"].as_str().is_some_and(|p| p.contains(&managed)))
+                        .filter_map(|s| s["name"].as_str().map(String::from))
+                        .collect();
+                    same_skills(&pack.skills, &seen)?;
+                    Ok(format!("{} skills from …{managed}", seen.len()))
+                })()
+            });
+
+            report.record(&host, "kimi web: the session has no warnings", {
+                (|| {
+                    let id = session.as_ref().map_err(Failure::clone)?;
+                    let answer = web.call("GET", &format!("/api/v1/sessions/{id}/warnings"), None)?;
+                    let warnings = answer["data"]["warnings"].as_array().cloned().unwrap_or_default();
+                    expect(warnings.is_empty(), || {
+                        format!("warnings: {}", truncate(&Value::Array(warnings.clone()).to_string(), 300))
+                    })?;
+                    Ok(String::new())
+                })()
+            });
+        }
+    }
+
+    report.record(&host, "kimi -p: session context in /v1/chat/completions", {
+        let mark = space.ctx.server.mark();
+        let out = space.run("print", "kimi", &["-p", PROMPT, "-m", "fake"], SLOW);
+        let from = format!("<!-- From: plugin {} -->", pack.name);
+        (|| {
+            out.require_success()?;
+            expect(out.stdout.contains(REPLY), || format!("no {REPLY} on stdout"))
+                .map_err(|f| Failure { tail: out.tail(), ..f })?;
+            context_sent(
+                &space.ctx.server.since(mark),
+                "/chat/completions",
+                &pack.context,
+                "in the system message, after the plugin's marker",
+                |b, p, s| role_at(b, p) == Some("system") && s.contains(&format!("{from}\n{}", pack.context)),
+            )
+            .map_err(|f| Failure { tail: out.tail(), ..f })
+        })()
+    });
+}
+
+/// A running `kimi web --dangerous-bypass-auth` on a free local port; killed when dropped.
+struct KimiWeb {
+    child: Child,
+    port: u16,
+    err_log: PathBuf,
+}
+
+impl KimiWeb {
+    fn start(space: &Space) -> Result<KimiWeb, Failure> {
+        let port = free_port().map_err(|e| fail(format!("no free port: {e}")))?;
+        let log = space.log("web");
+        let err_log = log.with_extension("err");
+        let files = fs::File::create(log.with_extension("out"))
+            .and_then(|out| Ok((out, fs::File::create(&err_log)?)));
+        let (out, err) = files.map_err(|e| fail(format!("{}: {e}", log.display())))?;
+        let mut cmd = space.command("kimi");
+        cmd.args(["web", "--no-open", "--port", &port.to_string(), "--dangerous-bypass-auth"])
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err);
+        own_process_group(&mut cmd);
+        let child = cmd.spawn().map_err(|e| fail(format!("cannot run kimi web: {e}")))?;
+        interrupt::running(Some(&child));
+        let mut web = KimiWeb { child, port, err_log };
+        let deadline = Instant::now() + QUICK;
+        loop {
+            if web.call("GET", "/api/v1/meta", None).is_ok() {
+                return Ok(web);
+            }
+            if let Ok(Some(status)) = web.child.try_wait() {
+                return Err(Failure { reason: format!("kimi web exited ({status})"), tail: web.tail() });
+            }
+            if Instant::now() >= deadline {
+                return Err(Failure {
+                    reason: format!("kimi web did not answer within {} s", QUICK.as_secs()),
+                    tail: web.tail(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn tail(&self) -> String {
+        tail(&read_lossy(&self.err_log), 12)
+    }
+
+    /// One REST call; its answer must be `{"code": 0, …}`.
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, Failure> {
+        let answer = http_json(self.port, method, path, body).map_err(fail)?;
+        expect(answer["code"] == 0, || format!("{method} {path}: {}", truncate(&answer.to_string(), 300)))?;
+        Ok(answer)
+    }
+}
+
+impl Drop for KimiWeb {
+    fn drop(&mut self) {
+        kill_tree(&mut self.child);
+    }
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// One HTTP/1.1 request to 127.0.0.1 (`Connection: close`) with an optional JSON body; the JSON
+/// of a 2xx answer.
+fn http_json(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+    let what = format!("{method} {path}");
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| format!("{what}: {e}"))?;
+    let _ = stream.set_read_timeout(Some(QUICK));
+    let _ = stream.set_write_timeout(Some(QUICK));
+    let body = body.map(Value::to_string);
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\nConnection: close\r\n"
+    );
+    if method != "GET" {
+        let body = body.as_deref().unwrap_or_default();
+        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    request.push_str(body.as_deref().unwrap_or_default());
+    stream.write_all(request.as_bytes()).map_err(|e| format!("{what}: {e}"))?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).map_err(|e| format!("{what}: {e}"))?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or(format!("{what}: no HTTP answer"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let mut content = raw[split + 4..].to_vec();
+    let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    if head.lines().any(|l| l.starts_with("transfer-encoding:") && l.contains("chunked")) {
+        content = dechunk(&content).ok_or(format!("{what}: bad chunked body"))?;
+    }
+    let text = String::from_utf8_lossy(&content);
+    if !(200..300).contains(&status) {
+        return Err(format!("{what}: HTTP {status}: {}", truncate(text.trim(), 300)));
+    }
+    serde_json::from_str(&text).map_err(|e| format!("{what}: {e}: {}", truncate(text.trim(), 300)))
+}
+
+/// The body of a `Transfer-Encoding: chunked` answer.
+fn dechunk(mut raw: &[u8]) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let end = raw.windows(2).position(|w| w == b"\r\n")?;
+        let size = std::str::from_utf8(&raw[..end]).ok()?.split(';').next()?.trim().to_string();
+        let size = usize::from_str_radix(&size, 16).ok()?;
+        raw = &raw[end + 2..];
+        if size == 0 {
+            return Some(body);
+        }
+        body.extend_from_slice(raw.get(..size)?);
+        raw = raw.get(size + 2..)?;
+    }
+}
+
+/// Makes `link` a symbolic link to the directory `target` (elsewhere: leaves it to be created).
+#[cfg(unix)]
+fn link_dir(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(not(unix))]
+fn link_dir(_: &Path, _: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1500,20 +2307,20 @@ const CURSOR_EVENTS: &[&str] = &[
 ];
 
 fn cursor(space: Space, pack: &Pack, report: &mut Report) {
-    let host = space.host;
+    let host = space.label.clone();
     let manifest_path = pack.root.join(".cursor-plugin/plugin.json");
     let manifest = read_json(&manifest_path);
-    report.record(host, ".cursor-plugin/plugin.json structure", {
+    report.record(&host, ".cursor-plugin/plugin.json structure", {
         manifest.as_ref().map_err(|e| fail(e.clone())).and_then(|m| cursor_manifest(m, pack).map_err(fail))
     });
 
     let hooks_file = manifest.as_ref().ok().and_then(|m| m["hooks"].as_str()).map(|p| pack.root.join(p));
     let hooks = hooks_file.as_ref().map(|p| read_json(p)).unwrap_or_else(|| Err("no \"hooks\" path".into()));
-    report.record(host, "hooks file structure", {
+    report.record(&host, "hooks file structure", {
         hooks.as_ref().map_err(|e| fail(e.clone())).and_then(|h| cursor_hooks(h, pack).map_err(fail))
     });
 
-    report.record(host, "sessionStart hook prints additional_context", {
+    report.record(&host, "sessionStart hook prints additional_context", {
         (|| {
             let hooks = hooks.as_ref().map_err(|e| fail(e.clone()))?;
             let commands: Vec<&str> = hooks["hooks"]["sessionStart"]
@@ -1691,6 +2498,28 @@ mod tests {
         for bad in ["", "-a", "a-", "a--b", "A", "a.b", "a_b"] {
             assert!(!is_kebab(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn layout_option() {
+        let parse = |args: &[&str]| {
+            Options::parse(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+                .map(|o| o.map(|o| o.layouts))
+        };
+        assert!(parse(&[]) == Ok(Some(vec![Layout::Host, Layout::Universal])));
+        assert!(parse(&["--layout", "universal"]) == Ok(Some(vec![Layout::Universal])));
+        assert!(parse(&["--layout=host"]) == Ok(Some(vec![Layout::Host])));
+        assert!(parse(&["--layout", "both"]) == Ok(Some(vec![Layout::Host, Layout::Universal])));
+        assert!(parse(&["--layout", "flat"]).is_err());
+        assert!(parse(&["--layout"]).is_err());
+    }
+
+    #[test]
+    fn chunked_bodies_are_joined() {
+        assert_eq!(dechunk(b"4\r\nWiki\r\n5;x=1\r\npedia\r\n0\r\n\r\n").as_deref(), Some(&b"Wikipedia"[..]));
+        assert_eq!(dechunk(b"0\r\n\r\n").as_deref(), Some(&b""[..]));
+        assert!(dechunk(b"4\r\nWi").is_none());
+        assert!(dechunk(b"zz\r\n").is_none());
     }
 
     #[test]

@@ -31,10 +31,11 @@ Tasks:
                             Writes docs/BENCHMARKS.md, docs/bench/results.json and
                             docs/bench/scaling.svg. --quick: 25 skills, 3 runs, output in
                             target/bench/ (a smoke run of the harness).
-  e2e [--plugins DIR] [--only a,b] [--keep]
+  e2e [--plugins DIR] [--only a,b] [--layout host|universal|both] [--keep]
                             Check offline that the real host CLIs (pinned, installed into
                             target/e2e/cache) validate, install and run the packages built into
-                            target/e2e/plugins (or DIR), against a recording fake model server.
+                            target/e2e/plugins (or DIR), against a recording fake model server:
+                            each host's own package and the universal tree (default: both).
 ";
 
 fn main() -> ExitCode {

@@ -178,15 +178,24 @@ fn recover(out: &Path, host: &str) -> Result<(), Error> {
 }
 
 /// Writes a whole package into a staging directory beside `out/<host>`, then swaps it in.
+///
+/// The swap is what makes a killed build safe. Files are not fsynced one by one: like other build
+/// tools, skillwright leaves durability across power loss to the file system (a rebuild repairs
+/// anything lost), which keeps a cold build of thousands of files fast.
 fn stage_and_swap(out: &Path, host: &str, files: &BTreeMap<String, File>) -> Result<(), Error> {
     let dest = out.join(host);
     let stage = out.join(format!("{STAGE}{host}"));
     let staged = (|| {
         std::fs::create_dir(&stage).map_err(io(&stage))?;
+        // Each directory once, parents first (the map is sorted), then the files.
+        let dirs: BTreeSet<&str> = files.keys().filter_map(|p| p.rsplit_once('/').map(|(d, _)| d)).collect();
+        for d in dirs {
+            let p = stage.join(d);
+            std::fs::create_dir_all(&p).map_err(io(&p))?;
+        }
         for (path, file) in files {
             write_new(&stage.join(path), &file.bytes, file.exec)?;
         }
-        sync_all(&stage, files)?;
         Ok(())
     })();
     if let Err(e) = staged {
@@ -205,7 +214,6 @@ fn stage_and_swap(out: &Path, host: &str, files: &BTreeMap<String, File>) -> Res
     } else {
         std::fs::remove_dir_all(&stage).map_err(io(&stage))?;
     }
-    sync_dir(out);
     Ok(())
 }
 
@@ -220,19 +228,8 @@ fn exchange(_: &Path, _: &Path) -> bool {
     false
 }
 
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(f) = std::fs::File::open(dir) {
-        let _ = f.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-}
-
 /// Creates a file that does not exist yet (inside a fresh staging directory).
 fn write_new(dest: &Path, bytes: &[u8], exec: bool) -> Result<(), Error> {
-    let dir = dest.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     let mut f = opts.open(dest).map_err(io(dest))?;
@@ -245,24 +242,6 @@ fn write_new(dest: &Path, bytes: &[u8], exec: bool) -> Result<(), Error> {
     #[cfg(not(unix))]
     let _ = exec;
     f.write_all(bytes).map_err(io(dest))?;
-    Ok(())
-}
-
-/// Makes a staged package durable before it is swapped in: one `syncfs` on Linux (one journal
-/// commit instead of one per file), else an fsync per file.
-fn sync_all(stage: &Path, files: &BTreeMap<String, File>) -> Result<(), Error> {
-    #[cfg(target_os = "linux")]
-    {
-        let _ = files;
-        let dir = std::fs::File::open(stage).map_err(io(stage))?;
-        rustix::fs::syncfs(&dir).map_err(|e| Error::Io { path: stage.to_path_buf(), source: e.into() })?;
-    }
-    #[cfg(not(target_os = "linux"))]
-    for path in files.keys() {
-        let p = stage.join(path);
-        std::fs::File::open(&p).and_then(|f| f.sync_all()).map_err(io(&p))?;
-    }
-    sync_dir(stage);
     Ok(())
 }
 
