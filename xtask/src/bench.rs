@@ -313,6 +313,17 @@ fn measure_pack(
     let skills = pack.dir.to_string_lossy().into_owned();
     b.measure("validate", "skillwright", pack, &[0, 1], || {}, || sw_cmd(&["validate", &skills]))?;
     if let Some(agnix) = &peers.agnix {
+        // A comparison only counts if agnix really read the skills.
+        let seen = Command::new(agnix)
+            .args([skills.as_str(), "--format", "json"])
+            .output()
+            .ok()
+            .and_then(|o| serde_json::from_slice::<serde_json::Value>(&o.stdout).ok())
+            .and_then(|v| v["files_checked"].as_u64())
+            .unwrap_or(0);
+        if (seen as usize) < pack.skills {
+            return Err(format!("agnix checked {seen} files of {} skills in {}", pack.skills, pack.label));
+        }
         let r = b.measure(
             "validate",
             "agnix",
@@ -556,8 +567,11 @@ pub fn run(root: &Path, quick: bool) -> Result<String, String> {
     };
     let sizes: &[usize] = if quick { &[25] } else { &[25, 100, 250, 1000] };
     let mut packs = vec![flagship];
+    // Outside the repository: agnix skips git-ignored paths such as target/, and would then
+    // "validate" nothing.
+    let packs_dir = std::env::temp_dir().join("skillwright-bench-packs");
     for &n in sizes {
-        packs.push(synthetic(&work.join(format!("pack-{n}")), n)?);
+        packs.push(synthetic(&packs_dir.join(format!("pack-{n}")), n)?);
     }
     for p in &packs {
         measure_pack(&mut b, &sw, &bins, &peers, p, &work)?;
