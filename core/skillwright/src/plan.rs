@@ -357,19 +357,17 @@ fn universal(
     for t in &inp.targets {
         bodies.push((t.id.clone(), host_files(inp, t, &keys, index_json, static_context)?));
     }
-    let shared_files = render::render(UNIVERSAL, shared, &ctx, &inp.pack.name)?;
-    let shared_body = Body {
-        files: shared_files
-            .into_iter()
-            .map(|(p, b)| {
-                let exec = b.starts_with(b"#!");
-                (p, File { bytes: b.into(), exec })
-            })
-            .collect(),
-        bins: BTreeMap::new(),
-        loss: Vec::new(),
-        prefix: String::new(),
-    };
+    let mut shared_body =
+        Body { files: BTreeMap::new(), bins: BTreeMap::new(), loss: Vec::new(), prefix: String::new() };
+    for (path, bytes) in render::render(UNIVERSAL, shared, &ctx, &inp.pack.name)? {
+        let bytes = if path.ends_with(".json") {
+            canonical_json(UNIVERSAL, &path, &bytes, inp.pack.version())?
+        } else {
+            bytes
+        };
+        let exec = bytes.starts_with(b"#!");
+        shared_body.files.insert(path, File { bytes: bytes.into(), exec });
+    }
     bodies.push((UNIVERSAL.to_string(), shared_body));
     for (host, body) in bodies {
         for (path, file) in body.files {
