@@ -163,10 +163,37 @@ pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
     if inp.layout == Layout::Universal {
         packages.push(universal(inp, &index_json, &static_context, &bin_hashes)?);
     } else {
-        for target in &inp.targets {
-            let keys = &target.skill_keys;
-            let body = host_files(inp, target, keys, &index_json, &static_context)?;
-            packages.push(seal(inp, target.id.clone(), target.display.clone(), body, &bin_hashes));
+        // Hosts are independent: plan them on every core (one worker per core, not per host, to
+        // keep memory flat), then keep host order.
+        let workers =
+            std::thread::available_parallelism().map_or(1, |n| n.get()).min(inp.targets.len()).max(1);
+        let mut planned: Vec<Option<Result<Package, Error>>> = (0..inp.targets.len()).map(|_| None).collect();
+        std::thread::scope(|scope| {
+            let jobs: Vec<_> = (0..workers)
+                .map(|w| {
+                    let (index_json, static_context, bin_hashes) =
+                        (&index_json, &static_context, &bin_hashes);
+                    scope.spawn(move || {
+                        let mut done = Vec::new();
+                        for (i, target) in inp.targets.iter().enumerate().skip(w).step_by(workers) {
+                            let body =
+                                host_files(inp, target, &target.skill_keys, index_json, static_context);
+                            let id = (target.id.clone(), target.display.clone());
+                            done.push((i, body.map(|b| seal(inp, id.0, id.1, b, bin_hashes))));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            for j in jobs {
+                for (i, r) in j.join().unwrap_or_else(|p| std::panic::resume_unwind(p)) {
+                    planned[i] = Some(r);
+                }
+            }
+        });
+        let planned = planned.into_iter().flatten();
+        for p in planned {
+            packages.push(p?);
         }
     }
     let report = report(inp.pack, &packages);

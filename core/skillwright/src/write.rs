@@ -99,17 +99,38 @@ pub fn write(plan: &Plan, out: &Path) -> Result<Summary, Error> {
         listed.push(on_disk);
     }
     let mut summary = Summary::default();
-    for (p, on_disk) in plan.packages.iter().zip(listed) {
-        let dest = out.join(&p.host);
-        let mut changed = 0;
-        for (path, file) in &p.files {
-            let d = dest.join(path);
-            if same_file(&d, &file.bytes) && exec_matches(&d, file.exec) {
-                summary.unchanged += 1;
-            } else {
-                changed += 1;
+    // Comparing with the disk is most of a no-op build: one worker per core.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(plan.packages.len()).max(1);
+    let mut changes = vec![0usize; plan.packages.len()];
+    std::thread::scope(|scope| {
+        let jobs: Vec<_> = (0..workers)
+            .map(|w| {
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    for (i, p) in plan.packages.iter().enumerate().skip(w).step_by(workers) {
+                        let dest = out.join(&p.host);
+                        let changed = p
+                            .files
+                            .iter()
+                            .filter(|(path, f)| {
+                                let d = dest.join(path);
+                                !(same_file(&d, &f.bytes) && exec_matches(&d, f.exec))
+                            })
+                            .count();
+                        done.push((i, changed));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for j in jobs {
+            for (i, n) in j.join().unwrap_or_else(|p| std::panic::resume_unwind(p)) {
+                changes[i] = n;
             }
         }
+    });
+    for ((p, on_disk), changed) in plan.packages.iter().zip(listed).zip(changes) {
+        summary.unchanged += p.files.len() - changed;
         let gone = on_disk.iter().filter(|f| !p.files.contains_key(*f)).count();
         if changed == 0 && gone == 0 {
             continue;
