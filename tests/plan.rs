@@ -381,3 +381,27 @@ fn both_layouts_share_an_output_dir_without_touching_each_other() {
     pipeline::build(&only_claude, &bins).unwrap();
     assert_eq!(stale_after(&host), ["REPORT.md"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn hosts_share_one_copy_of_each_bundled_binary() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plugins");
+    let opts = options("minimal", &out);
+    let big: std::sync::Arc<[u8]> = vec![7u8; 200 * 1024].into();
+    let bins: skillwright::plan::Binaries =
+        [("x86_64-unknown-linux-gnu/skillwright".to_string(), big)].into_iter().collect();
+    pipeline::build(&opts, &bins).unwrap();
+    let claude = out.join("claude/bin/x86_64-unknown-linux-gnu/skillwright");
+    let gemini = out.join("gemini/bin/x86_64-unknown-linux-gnu/skillwright");
+    let (a, b) = (std::fs::metadata(&claude).unwrap(), std::fs::metadata(&gemini).unwrap());
+    assert_eq!((a.dev(), a.ino()), (b.dev(), b.ino()), "one inode for every host");
+    assert!(a.nlink() >= 2);
+    assert_eq!(std::fs::read(&gemini).unwrap(), vec![7u8; 200 * 1024]);
+    let again = pipeline::build(&opts, &bins).unwrap().written.unwrap();
+    assert_eq!(again.written, 0);
+    let mut check = opts.clone();
+    check.check = true;
+    assert!(pipeline::build(&check, &bins).unwrap().stale.is_empty());
+}

@@ -129,6 +129,9 @@ pub fn write(plan: &Plan, out: &Path) -> Result<Summary, Error> {
             }
         }
     });
+    // Large files this build already wrote for another host (the same bundled binary), by the
+    // address of their shared bytes: later hosts hard-link them instead of writing them again.
+    let mut shared: BTreeMap<usize, PathBuf> = BTreeMap::new();
     for ((p, on_disk), changed) in plan.packages.iter().zip(listed).zip(changes) {
         summary.unchanged += p.files.len() - changed;
         let gone = on_disk.iter().filter(|f| !p.files.contains_key(*f)).count();
@@ -140,7 +143,7 @@ pub fn write(plan: &Plan, out: &Path) -> Result<Summary, Error> {
         let mut both: BTreeSet<String> = previous.clone();
         both.extend(files.keys().cloned());
         write_ledger(&ledger_path, &both)?;
-        stage_and_swap(out, &p.host, &p.files)?;
+        stage_and_swap(out, &p.host, &p.files, &mut shared)?;
         summary.written += changed;
         summary.removed += gone;
     }
@@ -203,7 +206,12 @@ fn recover(out: &Path, host: &str) -> Result<(), Error> {
 /// The swap is what makes a killed build safe. Files are not fsynced one by one: like other build
 /// tools, skillwright leaves durability across power loss to the file system (a rebuild repairs
 /// anything lost), which keeps a cold build of thousands of files fast.
-fn stage_and_swap(out: &Path, host: &str, files: &BTreeMap<String, File>) -> Result<(), Error> {
+fn stage_and_swap(
+    out: &Path,
+    host: &str,
+    files: &BTreeMap<String, File>,
+    shared: &mut BTreeMap<usize, PathBuf>,
+) -> Result<(), Error> {
     let dest = out.join(host);
     let stage = out.join(format!("{STAGE}{host}"));
     let staged = (|| {
@@ -215,7 +223,14 @@ fn stage_and_swap(out: &Path, host: &str, files: &BTreeMap<String, File>) -> Res
             std::fs::create_dir_all(&p).map_err(io(&p))?;
         }
         for (path, file) in files {
-            write_new(&stage.join(path), &file.bytes, file.exec)?;
+            let to = stage.join(path);
+            let linked = file.bytes.len() >= SHARE_MIN
+                && shared.get(&key(file)).is_some_and(|from| {
+                    same_file(from, &file.bytes) && std::fs::hard_link(from, &to).is_ok()
+                });
+            if !linked {
+                write_new(&to, &file.bytes, file.exec)?;
+            }
         }
         Ok(())
     })();
@@ -235,7 +250,19 @@ fn stage_and_swap(out: &Path, host: &str, files: &BTreeMap<String, File>) -> Res
     } else {
         std::fs::remove_dir_all(&stage).map_err(io(&stage))?;
     }
+    for (path, file) in files {
+        if file.bytes.len() >= SHARE_MIN {
+            shared.entry(key(file)).or_insert_with(|| dest.join(path));
+        }
+    }
     Ok(())
+}
+
+/// Files at least this large are hard-linked between hosts when their bytes are shared.
+const SHARE_MIN: usize = 64 * 1024;
+
+fn key(file: &File) -> usize {
+    file.bytes.as_ptr() as usize
 }
 
 /// Swaps two directories in one step where the OS can (Linux `renameat2(RENAME_EXCHANGE)`).
