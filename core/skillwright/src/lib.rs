@@ -14,6 +14,7 @@ pub mod integrity;
 pub mod lint;
 pub mod model;
 pub mod pack;
+pub mod parallel;
 pub mod parse;
 pub mod pipeline;
 pub mod plan;

@@ -163,35 +163,11 @@ pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
     if inp.layout == Layout::Universal {
         packages.push(universal(inp, &index_json, &static_context, &bin_hashes)?);
     } else {
-        // Hosts are independent: plan them on every core (one worker per core, not per host, to
-        // keep memory flat), then keep host order.
-        let workers =
-            std::thread::available_parallelism().map_or(1, |n| n.get()).min(inp.targets.len()).max(1);
-        let mut planned: Vec<Option<Result<Package, Error>>> = (0..inp.targets.len()).map(|_| None).collect();
-        std::thread::scope(|scope| {
-            let jobs: Vec<_> = (0..workers)
-                .map(|w| {
-                    let (index_json, static_context, bin_hashes) =
-                        (&index_json, &static_context, &bin_hashes);
-                    scope.spawn(move || {
-                        let mut done = Vec::new();
-                        for (i, target) in inp.targets.iter().enumerate().skip(w).step_by(workers) {
-                            let body =
-                                host_files(inp, target, &target.skill_keys, index_json, static_context);
-                            let id = (target.id.clone(), target.display.clone());
-                            done.push((i, body.map(|b| seal(inp, id.0, id.1, b, bin_hashes))));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            for j in jobs {
-                for (i, r) in j.join().unwrap_or_else(|p| std::panic::resume_unwind(p)) {
-                    planned[i] = Some(r);
-                }
-            }
+        // Hosts are independent: plan them on every core, in host order.
+        let planned = crate::parallel::map(&inp.targets, |target| -> Result<Package, Error> {
+            let body = host_files(inp, target, &target.skill_keys, &index_json, &static_context)?;
+            Ok(seal(inp, target.id.clone(), target.display.clone(), body, &bin_hashes))
         });
-        let planned = planned.into_iter().flatten();
         for p in planned {
             packages.push(p?);
         }
@@ -202,6 +178,7 @@ pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
 }
 
 /// A host's files before sealing: paths are relative to the package dir.
+#[derive(Default)]
 struct Body {
     files: BTreeMap<String, File>,
     /// Package path of each bundled binary → its key in [`Inputs::binaries`].
@@ -371,8 +348,7 @@ fn universal(
     // One skills/ for every host: only the frontmatter keys all of them read.
     let mut keys: Vec<String> = inp.targets.first().map(|t| t.skill_keys.clone()).unwrap_or_default();
     keys.retain(|k| inp.targets.iter().all(|t| t.skill_keys.contains(k)));
-    let mut merged =
-        Body { files: BTreeMap::new(), bins: BTreeMap::new(), loss: Vec::new(), prefix: String::new() };
+    let mut merged = Body::default();
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let empty = Tree::new();
     let shared = inp.templates.get(UNIVERSAL).unwrap_or(&empty);
@@ -384,8 +360,7 @@ fn universal(
     for t in &inp.targets {
         bodies.push((t.id.clone(), host_files(inp, t, &keys, index_json, static_context)?));
     }
-    let mut shared_body =
-        Body { files: BTreeMap::new(), bins: BTreeMap::new(), loss: Vec::new(), prefix: String::new() };
+    let mut shared_body = Body::default();
     for (path, bytes) in render::render(UNIVERSAL, shared, &ctx, &inp.pack.name)? {
         let bytes = if path.ends_with(".json") {
             canonical_json(UNIVERSAL, &path, &bytes, inp.pack.version())?

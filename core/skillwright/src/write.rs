@@ -99,35 +99,10 @@ pub fn write(plan: &Plan, out: &Path) -> Result<Summary, Error> {
         listed.push(on_disk);
     }
     let mut summary = Summary::default();
-    // Comparing with the disk is most of a no-op build: one worker per core.
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(plan.packages.len()).max(1);
-    let mut changes = vec![0usize; plan.packages.len()];
-    std::thread::scope(|scope| {
-        let jobs: Vec<_> = (0..workers)
-            .map(|w| {
-                scope.spawn(move || {
-                    let mut done = Vec::new();
-                    for (i, p) in plan.packages.iter().enumerate().skip(w).step_by(workers) {
-                        let dest = out.join(&p.host);
-                        let changed = p
-                            .files
-                            .iter()
-                            .filter(|(path, f)| {
-                                let d = dest.join(path);
-                                !(same_file(&d, &f.bytes) && exec_matches(&d, f.exec))
-                            })
-                            .count();
-                        done.push((i, changed));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for j in jobs {
-            for (i, n) in j.join().unwrap_or_else(|p| std::panic::resume_unwind(p)) {
-                changes[i] = n;
-            }
-        }
+    // Comparing with the disk is most of a no-op build: spread it over the cores.
+    let changes = crate::parallel::map(&plan.packages, |p| {
+        let dest = out.join(&p.host);
+        p.files.iter().filter(|(path, f)| !unchanged(&dest.join(path), f)).count()
     });
     // Large files this build already wrote for another host (the same bundled binary), by the
     // address of their shared bytes: later hosts hard-link them instead of writing them again.
@@ -181,6 +156,13 @@ fn write_ledger(path: &Path, entries: &BTreeSet<String>) -> Result<(), Error> {
 fn same_file(path: &Path, bytes: &[u8]) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
         && std::fs::read(path).is_ok_and(|b| b == bytes)
+}
+
+/// [`same_file`] with the planned executable bit too, from the same metadata.
+fn unchanged(path: &Path, file: &File) -> bool {
+    std::fs::symlink_metadata(path)
+        .is_ok_and(|m| m.is_file() && m.len() == file.bytes.len() as u64 && mode_matches(&m, file.exec))
+        && std::fs::read(path).is_ok_and(|b| b[..] == file.bytes[..])
 }
 
 /// Undoes what a killed build left: a previous package parked but not put back, stray stages.
@@ -309,13 +291,17 @@ fn guard_symlinks(out: &Path, rel: &str) -> Result<(), Error> {
     Ok(())
 }
 
-#[cfg(unix)]
 fn exec_matches(p: &Path, exec: bool) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| mode_matches(&m, exec))
+}
+
+#[cfg(unix)]
+fn mode_matches(m: &std::fs::Metadata, exec: bool) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| (m.permissions().mode() & 0o111 != 0) == exec)
+    (m.permissions().mode() & 0o111 != 0) == exec
 }
 #[cfg(not(unix))]
-fn exec_matches(_: &Path, _: bool) -> bool {
+fn mode_matches(_: &std::fs::Metadata, _: bool) -> bool {
     true
 }
 
