@@ -1083,6 +1083,22 @@ fn same_skills(expected: &[String], seen: &BTreeSet<String>) -> Result<(), Failu
 
 /// The session context in the recorded model requests: every request to `endpoint` must carry
 /// it exactly once, in the place `placed` accepts (given the body, the pointer and the string).
+/// A session that answered with the fake model's reply and whose every request to `endpoint`
+/// carried the context once, in `place`; failures show the tail of the session's output.
+fn replied_with_context(
+    out: &Output,
+    requests: &[Value],
+    endpoint: &str,
+    context: &str,
+    place: &str,
+    placed: impl Fn(&Value, &str, &str) -> bool,
+) -> Check {
+    let with_tail = |f: Failure| Failure { tail: out.tail(), ..f };
+    out.require_success()?;
+    expect(out.stdout.contains(REPLY), || format!("no {REPLY} on stdout")).map_err(with_tail)?;
+    context_sent(requests, endpoint, context, place, placed).map_err(with_tail)
+}
+
 fn context_sent(
     requests: &[Value],
     endpoint: &str,
@@ -1387,19 +1403,14 @@ fn codex(mut space: Space, pack: &Pack, report: &mut Report) {
             &["exec", "--skip-git-repo-check", "--dangerously-bypass-hook-trust", PROMPT],
             SLOW,
         );
-        (|| {
-            out.require_success()?;
-            expect(out.stdout.contains(REPLY), || format!("no {REPLY} on stdout"))
-                .map_err(|f| Failure { tail: out.tail(), ..f })?;
-            context_sent(
-                &space.ctx.server.since(mark),
-                "/v1/responses",
-                &pack.context,
-                "in a developer message",
-                |b, p, _| role_at(b, p) == Some("developer"),
-            )
-            .map_err(|f| Failure { tail: out.tail(), ..f })
-        })()
+        replied_with_context(
+            &out,
+            &space.ctx.server.since(mark),
+            "/v1/responses",
+            &pack.context,
+            "in a developer message",
+            |b, p, _| role_at(b, p) == Some("developer"),
+        )
     });
 }
 
@@ -1521,19 +1532,14 @@ fn opencode(mut space: Space, pack: &Pack, report: &mut Report) {
     report.record(&host, "opencode run: session context in /v1/chat/completions", {
         let mark = space.ctx.server.mark();
         let out = space.run("run", "opencode", &["run", PROMPT], SLOW);
-        (|| {
-            out.require_success()?;
-            expect(out.stdout.contains(REPLY), || format!("no {REPLY} on stdout"))
-                .map_err(|f| Failure { tail: out.tail(), ..f })?;
-            context_sent(
-                &space.ctx.server.since(mark),
-                "/chat/completions",
-                &pack.context,
-                "in a system message",
-                |b, p, _| role_at(b, p) == Some("system"),
-            )
-            .map_err(|f| Failure { tail: out.tail(), ..f })
-        })()
+        replied_with_context(
+            &out,
+            &space.ctx.server.since(mark),
+            "/chat/completions",
+            &pack.context,
+            "in a system message",
+            |b, p, _| role_at(b, p) == Some("system"),
+        )
     });
 }
 
@@ -1768,19 +1774,14 @@ fn copilot(space: Space, pack: &Pack, report: &mut Report) {
             .env("COPILOT_PROVIDER_API_KEY", "dummy")
             .env("COPILOT_MODEL", "gpt-4o");
         let out = exec(cmd, SLOW, &space.log("print"), None);
-        (|| {
-            out.require_success()?;
-            expect(out.stdout.contains(REPLY), || format!("no {REPLY} on stdout"))
-                .map_err(|f| Failure { tail: out.tail(), ..f })?;
-            context_sent(
-                &space.ctx.server.since(mark),
-                "/chat/completions",
-                &pack.context,
-                "in a user message",
-                |b, p, _| role_at(b, p) == Some("user"),
-            )
-            .map_err(|f| Failure { tail: out.tail(), ..f })
-        })()
+        replied_with_context(
+            &out,
+            &space.ctx.server.since(mark),
+            "/chat/completions",
+            &pack.context,
+            "in a user message",
+            |b, p, _| role_at(b, p) == Some("user"),
+        )
     });
 }
 
@@ -1991,19 +1992,14 @@ fn pi(mut space: Space, pack: &Pack, report: &mut Report) {
     report.record(&host, "pi -p: session context in /v1/chat/completions", {
         let mark = space.ctx.server.mark();
         let out = space.run("print", "pi", &["-p", "--model", "fake/fake-model", PROMPT], SLOW);
-        (|| {
-            out.require_success()?;
-            expect(out.stdout.contains(REPLY), || format!("no {REPLY} on stdout"))
-                .map_err(|f| Failure { tail: out.tail(), ..f })?;
-            context_sent(
-                &space.ctx.server.since(mark),
-                "/chat/completions",
-                &pack.context,
-                "in the system message",
-                |b, p, _| role_at(b, p) == Some("system"),
-            )
-            .map_err(|f| Failure { tail: out.tail(), ..f })
-        })()
+        replied_with_context(
+            &out,
+            &space.ctx.server.since(mark),
+            "/chat/completions",
+            &pack.context,
+            "in the system message",
+            |b, p, _| role_at(b, p) == Some("system"),
+        )
     });
 }
 
@@ -2112,19 +2108,14 @@ fn kimi(mut space: Space, pack: &Pack, report: &mut Report) {
         let mark = space.ctx.server.mark();
         let out = space.run("print", "kimi", &["-p", PROMPT, "-m", "fake"], SLOW);
         let from = format!("<!-- From: plugin {} -->", pack.name);
-        (|| {
-            out.require_success()?;
-            expect(out.stdout.contains(REPLY), || format!("no {REPLY} on stdout"))
-                .map_err(|f| Failure { tail: out.tail(), ..f })?;
-            context_sent(
-                &space.ctx.server.since(mark),
-                "/chat/completions",
-                &pack.context,
-                "in the system message, after the plugin's marker",
-                |b, p, s| role_at(b, p) == Some("system") && s.contains(&format!("{from}\n{}", pack.context)),
-            )
-            .map_err(|f| Failure { tail: out.tail(), ..f })
-        })()
+        replied_with_context(
+            &out,
+            &space.ctx.server.since(mark),
+            "/chat/completions",
+            &pack.context,
+            "in the system message, after the plugin's marker",
+            |b, p, s| role_at(b, p) == Some("system") && s.contains(&format!("{from}\n{}", pack.context)),
+        )
     });
 }
 

@@ -29,34 +29,25 @@ struct Target<'a> {
     limit: f64,
 }
 
+/// Peer comparisons on each pack: what, the op both sides run, the peer, the limit on the ratio.
+const PEER_TARGETS: &[(&str, &str, &str, f64)] = &[
+    ("validate vs agnix", "validate", "agnix", 0.5),
+    ("validate vs skills-ref", "validate", "skills-ref", 0.02),
+    ("build, all hosts, vs rulesync generate", "build-cold", "rulesync", 0.05),
+    ("no-op build vs rulesync no-op", "build-noop", "rulesync", 0.02),
+];
+
 fn targets<'a>(r: &'a Report, big: &str) -> Vec<Target<'a>> {
     let mut t = Vec::new();
     for pack in ["flagship", big] {
-        let sw = |op| r.get(op, "skillwright", pack);
-        t.push(Target {
-            what: format!("validate vs agnix ({pack})"),
-            ours: sw("validate"),
-            theirs: r.get("validate", "agnix", pack),
-            limit: 0.5,
-        });
-        t.push(Target {
-            what: format!("validate vs skills-ref ({pack})"),
-            ours: sw("validate"),
-            theirs: r.get("validate", "skills-ref", pack),
-            limit: 0.02,
-        });
-        t.push(Target {
-            what: format!("build, all hosts, vs rulesync generate ({pack})"),
-            ours: sw("build-cold"),
-            theirs: r.get("build-cold", "rulesync", pack),
-            limit: 0.05,
-        });
-        t.push(Target {
-            what: format!("no-op build vs rulesync no-op ({pack})"),
-            ours: sw("build-noop"),
-            theirs: r.get("build-noop", "rulesync", pack),
-            limit: 0.02,
-        });
+        for &(what, op, peer, limit) in PEER_TARGETS {
+            t.push(Target {
+                what: format!("{what} ({pack})"),
+                ours: r.get(op, "skillwright", pack),
+                theirs: r.get(op, peer, pack),
+                limit,
+            });
+        }
     }
     let hook = r.get("hook", "launcher + binary", "flagship");
     t.push(Target {
