@@ -1,28 +1,45 @@
 //! Fixture-driven tests: every directory under `fixtures/ok` and `fixtures/err` is a skills root.
 //! Each gets one snapshot of its full diagnostics (validate + strict lint) in text form.
 
-use skillwright::report::{self, Format};
+use skillwright_build::report::{self, Format};
+use skillwright_build::validate::Hosts;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+fn load(root: &Path) -> (skillwright_model::SkillSet, Vec<skillwright_model::Diagnostic>) {
+    skillwright_build::load(root, &Hosts::builtin()).expect("fixture root readable")
+}
+
 fn diagnostics_text(root: &Path) -> (String, usize, usize) {
-    let (set, mut diags) = skillwright::load(root).expect("fixture root readable");
-    diags.extend(skillwright::lint::lint(&set));
-    skillwright::diag::sort(&mut diags);
+    let (set, mut diags) = load(root);
+    diags.extend(skillwright_build::lint::lint(&set));
+    skillwright_model::diag::sort(&mut diags);
     let sources: BTreeMap<String, &str> =
         set.skills.iter().map(|s| (s.skill_md(), s.source.as_str())).collect();
-    let (e, w) = skillwright::diag::counts(&diags);
+    let (e, w) = skillwright_model::diag::counts(&diags);
     let mut out = report::render(Format::Text, &diags, "", &sources, false);
     out.push_str(&format!("skills: {:?}\n", set.skills.iter().map(|s| s.dir.as_str()).collect::<Vec<_>>()));
     (out, e, w)
 }
 
+/// A clean fixture reports nothing, and every skill in it is read whole: a name equal to its
+/// directory, a description, and a body.
 #[test]
 fn ok_fixtures_have_no_diagnostics() {
     insta::glob!("fixtures/ok/*", |path| {
         let (text, errors, warnings) = diagnostics_text(path);
         assert_eq!((errors, warnings), (0, 0), "{}:\n{text}", path.display());
-        insta::assert_snapshot!(text);
+        let (set, _) = load(path);
+        let dirs = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.path().is_dir() && !e.file_name().to_string_lossy().starts_with('.'))
+            .count();
+        assert_eq!(set.skills.len(), dirs, "{}: every skill directory is read", path.display());
+        for s in &set.skills {
+            assert_eq!(s.meta.name.as_deref(), Some(s.dir.as_str()), "{}", path.display());
+            assert!(!s.description().is_empty() && !s.body.trim().is_empty(), "{}", path.display());
+        }
     });
 }
 
@@ -50,7 +67,7 @@ fn symlinks_and_non_utf8_names_are_reported_not_followed() {
     std::os::unix::fs::symlink("/etc/hostname", skill.join("secret")).unwrap();
     std::os::unix::fs::symlink("..", root.join("outside")).unwrap();
     std::fs::write(skill.join(std::ffi::OsStr::from_bytes(b"bad\xff.md")), "x").unwrap();
-    let (set, diags) = skillwright::load(root).unwrap();
+    let (set, diags) = load(root);
     let got: Vec<_> = diags.iter().map(|d| (d.code, d.file.as_str())).collect();
     assert!(got.contains(&("SW012", "linked/secret")), "{got:?}");
     assert!(got.contains(&("SW012", "outside")), "{got:?}");
@@ -61,7 +78,7 @@ fn symlinks_and_non_utf8_names_are_reported_not_followed() {
 
 #[test]
 fn size_and_count_limits_are_errors_not_exhaustion() {
-    use skillwright::discover::{MAX_FILE, MAX_FILES_PER_SKILL};
+    use skillwright_build::discover::{MAX_FILE, MAX_FILES_PER_SKILL};
     let tmp = tempfile::tempdir().unwrap();
     let skill = tmp.path().join("big");
     std::fs::create_dir_all(skill.join("many")).unwrap();
@@ -77,7 +94,7 @@ fn size_and_count_limits_are_errors_not_exhaustion() {
     for i in 0..=MAX_FILES_PER_SKILL {
         std::fs::write(skill.join("many").join(format!("{i}.txt")), "x").unwrap();
     }
-    let (set, diags) = skillwright::load(tmp.path()).unwrap();
+    let (set, diags) = load(tmp.path());
     let sw006: Vec<&str> = diags.iter().filter(|d| d.code == "SW006").map(|d| d.message.as_str()).collect();
     assert!(sw006.iter().any(|m| m.contains(&format!("the limit is {MAX_FILE}"))), "{sw006:?}");
     assert!(sw006.iter().any(|m| m.contains("more than 2000 files")), "{sw006:?}");

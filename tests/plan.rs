@@ -1,8 +1,8 @@
 //! Whole-tree snapshots of the plan for fixture packs (with fake binaries), plus the properties
 //! every generated package must have: valid JSON, valid JS, determinism, safe escaping.
 
-use skillwright::pipeline::{self, Options};
-use skillwright::plan::Plan;
+use skillwright_build::pipeline::{self, Options};
+use skillwright_build::plan::Plan;
 use std::path::{Path, PathBuf};
 
 fn pack_dir(name: &str) -> PathBuf {
@@ -28,10 +28,17 @@ fn plan_of(name: &str) -> Plan {
     outcome.plan.unwrap()
 }
 
-/// The whole tree as text: every path, its mode, and its content (binaries as size + hash).
+/// The whole tree as text: every path, its mode, and its content (binaries as their size).
 fn render_tree(plan: &Plan) -> String {
+    let mut s: String = plan.packages.iter().map(render_package).collect();
+    s.push_str(&format!("==> {}\n", plan.report_name));
+    s.push_str(&plan.report);
+    s
+}
+
+fn render_package(p: &skillwright_build::plan::Package) -> String {
     let mut s = String::new();
-    for p in &plan.packages {
+    {
         for (path, f) in &p.files {
             let mode = if f.exec { " (exec)" } else { "" };
             s.push_str(&format!("==> {}/{path}{mode}\n", p.host));
@@ -46,16 +53,20 @@ fn render_tree(plan: &Plan) -> String {
             }
         }
     }
-    s.push_str(&format!("==> {}\n", plan.report_name));
-    s.push_str(&plan.report);
     s
 }
 
+/// One snapshot per pack and host (and one of the loss report), so each host's tree can be
+/// reviewed on its own.
 #[test]
 fn snapshots_of_every_fixture_pack() {
     for name in ["minimal", "full", "hostile"] {
         let plan = plan_of(name);
-        insta::assert_snapshot!(format!("plan-{name}"), render_tree(&plan));
+        assert_eq!(plan.packages.len(), skillwright_build::target::builtin().unwrap().len(), "every host");
+        for p in &plan.packages {
+            insta::assert_snapshot!(format!("plan-{name}-{}", p.host), render_package(p));
+        }
+        insta::assert_snapshot!(format!("plan-{name}-report"), &plan.report);
     }
 }
 
@@ -77,7 +88,7 @@ fn every_json_file_parses_and_carries_the_pack_version() {
         } else {
             "0.0.1"
         };
-        let targets = skillwright::target::builtin().unwrap();
+        let targets = skillwright_build::target::builtin().unwrap();
         for p in &plan.packages {
             let text_payload = targets[&p.host].hook.output.as_str() == Some("text");
             for (path, f) in &p.files {
@@ -284,7 +295,7 @@ fn universal_plan_of(name: &str) -> Plan {
     let tmp = tempfile::tempdir().unwrap();
     let mut opts = options(name, tmp.path());
     opts.check = true;
-    opts.layout = skillwright::plan::Layout::Universal;
+    opts.layout = skillwright_build::plan::Layout::Universal;
     pipeline::build(&opts, &pipeline::fake_binaries()).unwrap().plan.unwrap()
 }
 
@@ -352,7 +363,7 @@ fn universal_collisions_name_both_hosts() {
     let mut opts = options("minimal", &tmp.path().join("out"));
     opts.targets_dir = Some(targets);
     opts.templates_dir = Some(templates);
-    opts.layout = skillwright::plan::Layout::Universal;
+    opts.layout = skillwright_build::plan::Layout::Universal;
     let err = pipeline::build(&opts, &pipeline::fake_binaries()).unwrap_err().to_string();
     assert!(err.contains("SAME.md") && err.contains("alpha") && err.contains("beta"), "{err}");
     assert!(!tmp.path().join("out").exists(), "nothing written");
@@ -365,7 +376,7 @@ fn both_layouts_share_an_output_dir_without_touching_each_other() {
     let bins = pipeline::fake_binaries();
     let host = options("minimal", &out);
     let mut universal = options("minimal", &out);
-    universal.layout = skillwright::plan::Layout::Universal;
+    universal.layout = skillwright_build::plan::Layout::Universal;
     pipeline::build(&host, &bins).unwrap();
     pipeline::build(&universal, &bins).unwrap();
     let stale_after = |opts: &Options| -> Vec<String> {
@@ -390,7 +401,7 @@ fn hosts_share_one_copy_of_each_bundled_binary() {
     let out = tmp.path().join("plugins");
     let opts = options("minimal", &out);
     let big: std::sync::Arc<[u8]> = vec![7u8; 200 * 1024].into();
-    let bins: skillwright::plan::Binaries =
+    let bins: skillwright_build::plan::Binaries =
         [("x86_64-unknown-linux-gnu/skillwright".to_string(), big)].into_iter().collect();
     pipeline::build(&opts, &bins).unwrap();
     let claude = out.join("claude/bin/x86_64-unknown-linux-gnu/skillwright");

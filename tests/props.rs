@@ -2,9 +2,10 @@
 //! in every generated file, and planning is a pure function of its inputs.
 
 use proptest::prelude::*;
-use skillwright::pack::{Author, Pack};
-use skillwright::plan::{self, Plan};
-use skillwright::{Severity, SkillSet, pipeline, render, target};
+use skillwright_build::plan::{self, Plan};
+use skillwright_build::{pipeline, target};
+use skillwright_model::pack::{Author, Pack};
+use skillwright_model::{Severity, SkillSet};
 use std::collections::BTreeMap;
 
 /// Pieces that break naive generators: quoting, escapes, line breaks, NUL, script and template
@@ -79,11 +80,8 @@ fn pack(description: &str, display: &str, author: &str) -> Pack {
 
 fn make_plan(set: &SkillSet, pack: &Pack) -> Plan {
     let targets = target::builtin().unwrap();
-    let mut templates = BTreeMap::new();
-    templates.insert(render::COMMON.to_string(), render::builtin(render::COMMON));
-    for id in targets.keys() {
-        templates.insert(id.clone(), render::builtin(id));
-    }
+    let chosen: Vec<_> = targets.values().collect();
+    let templates = pipeline::templates(&chosen, Default::default(), None).unwrap();
     let bins = pipeline::fake_binaries();
     plan::plan(&plan::Inputs {
         set,
@@ -120,12 +118,12 @@ fn is_code(path: &str) -> bool {
 fn set_of(name: &str, description: &str) -> (SkillSet, bool) {
     let md = skill_md(name, description);
     let (skill, mut diags) =
-        skillwright::parse::parse_skill(name, &format!("{name}/SKILL.md"), md.as_bytes());
+        skillwright_build::parse::parse_skill(name, &format!("{name}/SKILL.md"), md.as_bytes());
     let mut set = SkillSet::default();
     if let Some(s) = skill {
         set.skills.push(s);
     }
-    diags.extend(skillwright::validate::validate(&set));
+    diags.extend(skillwright_build::validate::validate(&set, &skillwright_build::validate::Hosts::builtin()));
     let ok = !diags.iter().any(|d| d.severity == Severity::Error);
     (set, ok)
 }
@@ -163,7 +161,7 @@ proptest! {
             if path.ends_with(".json") {
                 let v: serde_json::Value = serde_json::from_slice(&bytes)
                     .map_err(|e| TestCaseError::fail(format!("{path}: {e}")))?;
-                if path.ends_with("hooks/context.json") {
+                if path.ends_with("hooks/skills.json") {
                     prop_assert_eq!(v["skills"][0]["description"].as_str(), Some(desc.as_str()));
                     prop_assert_eq!(v["display"].as_str(), Some(display.as_str()));
                 }
@@ -173,7 +171,7 @@ proptest! {
             }
             // Every per-host SKILL.md parses back to the same name and description.
             if path.ends_with("prop-skill/SKILL.md") {
-                let (back, _) = skillwright::parse::parse_skill("prop-skill", &path, &bytes);
+                let (back, _) = skillwright_build::parse::parse_skill("prop-skill", &path, &bytes);
                 let back = back.expect("re-emitted SKILL.md parses");
                 prop_assert_eq!(back.meta.description.as_deref(), Some(desc.as_str()), "{}", path);
                 prop_assert_eq!(back.meta.name.as_deref(), Some("prop-skill"));
@@ -183,7 +181,7 @@ proptest! {
 
     #[test]
     fn any_skill_md_bytes_validate_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
-        let (_skill, diags) = skillwright::parse::parse_skill("x", "x/SKILL.md", &bytes);
+        let (_skill, diags) = skillwright_build::parse::parse_skill("x", "x/SKILL.md", &bytes);
         let lines = bytes.split(|b| *b == b'\n').count() as u32;
         for d in diags {
             prop_assert!(d.line <= lines + 1, "line {} past the end ({} lines)", d.line, lines);

@@ -4,9 +4,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = skillwright::frontmatter::split(text);
+        let _ = skillwright_build::frontmatter::split(text);
     }
-    let (_skill, diags) = skillwright::parse::parse_skill("fuzzed", "fuzzed/SKILL.md", data);
+    let (_skill, diags) = skillwright_build::parse::parse_skill("fuzzed", "fuzzed/SKILL.md", data);
     let lines = data.split(|b| *b == b'\n').count() as u32;
     for d in diags {
         assert!(d.line <= lines + 1, "diagnostic line {} past the end ({lines} lines)", d.line);

@@ -1,7 +1,7 @@
 //! integrity.json parse, path safety and signature check on arbitrary bytes.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use skillwright::integrity;
+use skillwright_model::integrity;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(m) = integrity::Manifest::parse(data) {

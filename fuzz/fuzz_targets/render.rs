@@ -2,11 +2,11 @@
 //! every JSON file in the plan must parse.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use skillwright::{SkillSet, Severity, pack::Pack, plan, render, target};
-use std::collections::BTreeMap;
+use skillwright_build::{pipeline, plan, target, validate};
+use skillwright_model::{Pack, Severity, SkillSet};
 
 fuzz_target!(|data: &[u8]| {
-    let (skill, _) = skillwright::parse::parse_skill("fuzzed", "fuzzed/SKILL.md", data);
+    let (skill, _) = skillwright_build::parse::parse_skill("fuzzed", "fuzzed/SKILL.md", data);
     let Some(skill) = skill else { return };
     // Name the directory after the skill so a valid name passes SW-name-matches-dir.
     let mut skill = skill;
@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         skill.dir = n;
     }
     let set = SkillSet { skills: vec![skill] };
-    if skillwright::validate::validate(&set).iter().any(|d| d.severity == Severity::Error) {
+    if validate::validate(&set, &validate::Hosts::builtin()).iter().any(|d| d.severity == Severity::Error) {
         return;
     }
     let pack: Pack = serde_json::from_value(serde_json::json!({
@@ -23,12 +23,9 @@ fuzz_target!(|data: &[u8]| {
     }))
     .unwrap();
     let targets = target::builtin().unwrap();
-    let mut templates = BTreeMap::new();
-    templates.insert(render::COMMON.to_string(), render::builtin(render::COMMON));
-    for id in targets.keys() {
-        templates.insert(id.clone(), render::builtin(id));
-    }
-    let binaries = skillwright::pipeline::fake_binaries();
+    let chosen: Vec<_> = targets.values().collect();
+    let templates = pipeline::templates(&chosen, Default::default(), None).unwrap();
+    let binaries = pipeline::fake_binaries();
     let p = plan::plan(&plan::Inputs {
         set: &set,
         pack: &pack,
@@ -41,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
     .expect("a valid skill always plans");
     for pkg in &p.packages {
         for (path, f) in &pkg.files {
-            assert!(skillwright::integrity::safe_rel_path(path), "unsafe path {path}");
+            assert!(skillwright_model::integrity::safe_rel_path(path), "unsafe path {path}");
             if path.ends_with(".json") {
                 serde_json::from_slice::<serde_json::Value>(&f.bytes).expect("JSON parses");
             }

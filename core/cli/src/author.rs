@@ -2,7 +2,7 @@
 
 use crate::Result;
 use clap::{Args, ValueEnum};
-use skillwright::report::{self, Format};
+use skillwright_build::report::{self, Format};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -41,17 +41,27 @@ pub struct ValidateArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Also judge frontmatter keys against the target specs in this directory (as `build
+    /// --targets`).
+    #[arg(long)]
+    targets: Option<PathBuf>,
+}
+
+/// What the hosts of the built-in targets, or of a targets directory, read.
+fn hosts(dir: Option<&std::path::Path>) -> Result<skillwright_build::validate::Hosts> {
+    let targets = skillwright_build::target::load(dir)?;
+    Ok(skillwright_build::validate::Hosts::of(targets.values()))
 }
 
 pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
-    let (set, mut diags) = skillwright::load(&a.root)?;
+    let (set, mut diags) = skillwright_build::load(&a.root, &hosts(a.targets.as_deref())?)?;
     if a.strict {
-        diags.extend(skillwright::lint::lint(&set));
-        skillwright::diag::sort(&mut diags);
+        diags.extend(skillwright_build::lint::lint(&set));
+        skillwright_model::diag::sort(&mut diags);
     }
     let format: Format = a.format.into();
     let out = render_diagnostics(format, &diags, &a.root, &set);
-    let (errors, warnings) = skillwright::diag::counts(&diags);
+    let (errors, warnings) = skillwright_model::diag::counts(&diags);
     if format == Format::Text {
         eprint!("{out}");
         eprintln!(
@@ -70,9 +80,9 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
 /// Renders diagnostics with snippets from `set`; colours only for text on a terminal.
 fn render_diagnostics(
     format: Format,
-    diags: &[skillwright::Diagnostic],
+    diags: &[skillwright_model::Diagnostic],
     root: &std::path::Path,
-    set: &skillwright::SkillSet,
+    set: &skillwright_model::SkillSet,
 ) -> String {
     let sources: BTreeMap<String, &str> =
         set.skills.iter().map(|s| (s.skill_md(), s.source.as_str())).collect();
@@ -94,12 +104,12 @@ pub struct ExplainArgs {
 pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
     match a.code {
         None => {
-            for r in skillwright::rules::RULES {
+            for r in skillwright_model::rules::RULES {
                 println!("{}  {:<8} {:<26} {}", r.code, r.severity.as_str(), r.name, r.summary);
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(code) => match skillwright::rules::find(&code) {
+        Some(code) => match skillwright_model::rules::find(&code) {
             Some(r) => {
                 println!("{} {} ({})\n\n{}\n\n{}", r.code, r.name, r.severity.as_str(), r.summary, r.explain);
                 Ok(ExitCode::SUCCESS)
@@ -119,7 +129,7 @@ pub struct NewArgs {
 }
 
 pub fn new(a: NewArgs) -> Result<ExitCode> {
-    if !skillwright::validate::valid_name(&a.name) {
+    if !skillwright_model::names::valid_name(&a.name) {
         return Err(format!(
             "`{}` is not a valid skill name: use 1-64 lowercase letters, digits and single hyphens",
             a.name
@@ -183,10 +193,11 @@ pub struct BuildArgs {
     /// Sign with this private key file (or set SKILLWRIGHT_SIGNING_KEY to its path).
     #[arg(long, env = "SKILLWRIGHT_SIGNING_KEY")]
     pub sign_key: Option<PathBuf>,
-    /// Use target specs from this directory instead of the built-in ones.
+    /// Add target specs from this directory (DIR/<id>.toml; one with a built-in id replaces it).
     #[arg(long)]
     pub targets: Option<PathBuf>,
-    /// Use templates from this directory instead of the built-in ones.
+    /// Overlay the built-in templates with this directory, file by file (DIR/<host>/<path>
+    /// replaces one built-in file; the rest stay built-in).
     #[arg(long)]
     pub templates: Option<PathBuf>,
 }
@@ -198,7 +209,7 @@ pub enum LayoutArg {
 }
 
 pub fn build(a: BuildArgs) -> Result<ExitCode> {
-    use skillwright::pipeline;
+    use skillwright_build::pipeline;
     let binaries = if a.fake_binaries {
         pipeline::fake_binaries()
     } else if a.no_binaries {
@@ -221,12 +232,12 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         templates_dir: a.templates,
         sign_key: a.sign_key,
         layout: match a.layout {
-            LayoutArg::Host => skillwright::plan::Layout::Host,
-            LayoutArg::Universal => skillwright::plan::Layout::Universal,
+            LayoutArg::Host => skillwright_build::plan::Layout::Host,
+            LayoutArg::Universal => skillwright_build::plan::Layout::Universal,
         },
     };
     let outcome = pipeline::build(&opts, &binaries)?;
-    let (errors, warnings) = skillwright::diag::counts(&outcome.diagnostics);
+    let (errors, warnings) = skillwright_model::diag::counts(&outcome.diagnostics);
     if !outcome.diagnostics.is_empty() {
         eprint!("{}", render_diagnostics(Format::Text, &outcome.diagnostics, &a.skills, &outcome.set));
     }
@@ -300,7 +311,7 @@ pub enum VerifyFormat {
 }
 
 pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
-    let (manifest, findings) = skillwright::integrity::verify_dir(&a.dir, a.pubkey.as_deref(), true)?;
+    let (manifest, findings) = skillwright_model::integrity::verify_dir(&a.dir, a.pubkey.as_deref(), true)?;
     let ok = findings.is_empty();
     match a.format {
         VerifyFormat::Json => {
@@ -314,10 +325,10 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         VerifyFormat::Text => {
             for f in &findings {
                 match f {
-                    skillwright::integrity::Finding::Added(p) => eprintln!("added:     {p}"),
-                    skillwright::integrity::Finding::Missing(p) => eprintln!("missing:   {p}"),
-                    skillwright::integrity::Finding::Changed(p) => eprintln!("changed:   {p}"),
-                    skillwright::integrity::Finding::Signature(m) => eprintln!("signature: {m}"),
+                    skillwright_model::integrity::Finding::Added(p) => eprintln!("added:     {p}"),
+                    skillwright_model::integrity::Finding::Missing(p) => eprintln!("missing:   {p}"),
+                    skillwright_model::integrity::Finding::Changed(p) => eprintln!("changed:   {p}"),
+                    skillwright_model::integrity::Finding::Signature(m) => eprintln!("signature: {m}"),
                 }
             }
             let signed = match &manifest.public_key {
@@ -353,7 +364,7 @@ pub struct KeygenArgs {
 }
 
 pub fn keygen(a: KeygenArgs) -> Result<ExitCode> {
-    let (private, public) = skillwright::integrity::generate()?;
+    let (private, public) = skillwright_model::integrity::generate()?;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]

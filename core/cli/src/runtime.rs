@@ -2,7 +2,8 @@
 
 use crate::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use skillwright::runtime::{context, feedback, hook, metrics, search, store::Store};
+use skillwright_model::context::{Index, summary};
+use skillwright_runtime::{Env, feedback, hook, metrics, package, search, store::Store};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,23 +11,34 @@ use std::time::Duration;
 
 #[derive(Subcommand)]
 pub enum HookCommand {
-    /// Print the session-start payload for HOST on stdout. Always exits 0 with a valid payload;
-    /// set SKILLWRIGHT_DISABLE=1 for an empty one.
+    /// Print the session-start payload for HOST on stdout, in the shape that host reads.
+    ///
+    /// Exits 0 with the payload (an empty one with SKILLWRIGHT_DISABLE=1 or for a resumed
+    /// session); exits 2 with a message on stderr when the package cannot be read or does not
+    /// serve HOST; the package's launcher then prints its pre-rendered payload instead.
     SessionStart {
-        /// Host id: claude, codex, cursor, gemini, opencode, antigravity.
+        /// Host id (the hosts are listed below).
         #[arg(long)]
         host: String,
-        /// Package root (default: two levels above this binary's directory, i.e. the package that
-        /// ships it under bin/<triple>/).
+        /// Package root (default: the package that ships this binary under bin/<triple>/).
         #[arg(long)]
         root: Option<PathBuf>,
     },
 }
 
-/// The package that ships this binary: `<root>/bin/<triple>/skillwright`.
-fn default_root() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    Some(exe.parent()?.parent()?.parent()?.to_path_buf())
+/// The package root: `--root`, else the package that ships this binary.
+fn package_root(root: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(r) = root {
+        return Ok(r);
+    }
+    std::env::current_exe().ok().and_then(|exe| package::enclosing(&exe)).ok_or_else(|| {
+        "this skillwright is not running from inside a package; pass --root with the package directory".into()
+    })
+}
+
+/// The process environment, as the runtime takes it.
+pub fn env() -> Env {
+    Env::from_vars(|k| std::env::var_os(k))
 }
 
 /// Reads the host's stdin JSON without ever blocking the session: at most 1 MiB, and only what
@@ -79,14 +91,13 @@ fn read_stdin_bounded(limit: Duration) -> Vec<u8> {
 pub fn hook(c: HookCommand) -> Result<ExitCode> {
     match c {
         HookCommand::SessionStart { host, root } => {
-            let payload = std::panic::catch_unwind(|| {
-                let root = root.or_else(default_root).unwrap_or_default();
+            let payload = std::panic::catch_unwind(|| -> Result<String> {
+                let root = package_root(root)?;
                 let input = hook::HostInput::parse(&read_stdin());
                 let exe = std::env::current_exe().ok().map(|p| p.display().to_string());
-                let disabled = std::env::var("SKILLWRIGHT_DISABLE").is_ok_and(|v| v == "1");
-                hook::session_start(&host, &root, &input, exe.as_deref(), disabled)
+                Ok(hook::session_start(&host, &root, &input, exe.as_deref(), &env())?)
             })
-            .unwrap_or_else(|_| "{}".to_string());
+            .unwrap_or_else(|_| Err("internal error while building the payload".into()))?;
             use std::io::Write;
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(payload.as_bytes());
@@ -127,39 +138,81 @@ pub struct RootArg {
     root: Option<PathBuf>,
 }
 
-/// Loads the index of a package root, or builds one from a skills directory.
-fn load_index(root: &Option<PathBuf>) -> Result<(context::Index, PathBuf)> {
-    let root = root.clone().or_else(default_root).ok_or("cannot locate the package; pass --root")?;
-    context::Index::load(&root)
-        .map_err(|e| format!("{e}; pass --root with a package or skills directory").into())
+/// Where a skill's text comes from: an installed package, or a skills source directory.
+enum Skills {
+    Package(PathBuf, Index),
+    Source(skillwright_model::SkillSet),
+}
+
+impl Skills {
+    fn load(root: Option<PathBuf>) -> Result<Skills> {
+        let root = package_root(root)?;
+        match package::index(&root) {
+            Ok(idx) => Ok(Skills::Package(root, idx)),
+            Err(package::Error::NotAPackage { .. }) if root.is_dir() => {
+                // An author's skills directory: read it as the build would.
+                let (set, _) = skillwright_build::load(&root, &skillwright_build::validate::Hosts::builtin())
+                    .map_err(|e| format!("{e}; pass --root with a package or a skills directory"))?;
+                Ok(Skills::Source(set))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn index(&self) -> Index {
+        match self {
+            Skills::Package(_, idx) => idx.clone(),
+            Skills::Source(set) => Index {
+                skills: set
+                    .skills
+                    .iter()
+                    .map(|s| skillwright_model::context::IndexSkill {
+                        name: s.name().to_string(),
+                        description: s.description().to_string(),
+                        dir: s.dir.clone(),
+                        tracks: s.meta.metrics_tracks.clone(),
+                    })
+                    .collect(),
+                ..Index::default()
+            },
+        }
+    }
+
+    fn show(&self, name: &str) -> Result<String> {
+        match self {
+            Skills::Package(root, idx) => Ok(package::skill_md(root, idx, name)?),
+            Skills::Source(set) => {
+                set.skills.iter().find(|s| s.name() == name).map(|s| s.source.clone()).ok_or_else(|| {
+                    format!("no skill `{name}` in this pack; `skillwright skills list` shows them").into()
+                })
+            }
+        }
+    }
 }
 
 pub fn skills(c: SkillsCommand) -> Result<ExitCode> {
     match c {
         SkillsCommand::List(r) => {
-            let (idx, _) = load_index(&r.root)?;
+            let idx = Skills::load(r.root)?.index();
             for s in &idx.skills {
-                println!("{:<32} {}", s.name, context::summary(&s.description, 100));
+                println!("{:<32} {}", s.name, summary(&s.description, 100));
             }
             Ok(ExitCode::SUCCESS)
         }
         SkillsCommand::Show { name, root } => {
-            let (idx, dir) = load_index(&root.root)?;
-            let text = idx
-                .skill_md(&dir, &name)
-                .map_err(|e| format!("{e}; `skillwright skills list` shows them"))?;
-            print!("{text}");
+            let text = Skills::load(root.root)?.show(&name)?;
+            print!("{}", skillwright_model::text::clean(&text));
             Ok(ExitCode::SUCCESS)
         }
         SkillsCommand::Search { text, limit, root } => {
-            let (idx, _) = load_index(&root.root)?;
+            let idx = Skills::load(root.root)?.index();
             let hits = search::search(&idx.skills, &text.join(" "));
             if hits.is_empty() {
                 eprintln!("no skill matches; `skillwright skills list` shows them all");
                 return Ok(ExitCode::from(1));
             }
             for (s, score) in hits.into_iter().take(limit) {
-                println!("{:<32} {:>5.2}  {}", s.name, score, context::summary(&s.description, 90));
+                println!("{:<32} {:>5.2}  {}", s.name, score, summary(&s.description, 90));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -189,7 +242,7 @@ pub enum StoreCommand {
 }
 
 pub fn store(c: StoreCommand) -> Result<ExitCode> {
-    let s = Store::open_default()?;
+    let s = Store::open(&env())?;
     let code = match c {
         StoreCommand::Get { key } => match s.get(&key)? {
             Some(v) => {
@@ -261,7 +314,7 @@ pub fn metrics(c: MetricsCommand) -> Result<ExitCode> {
                 OutcomeArg::Partial => metrics::Outcome::Partial,
                 OutcomeArg::Skipped => metrics::Outcome::Skipped,
             };
-            let run = metrics::record(&metrics::dir()?, &skill, outcome, duration_s, notes.as_deref())?;
+            let run = metrics::record(&env(), &skill, outcome, duration_s, notes.as_deref())?;
             eprintln!("recorded {} {:?} at {}", run.skill, run.outcome, run.ts);
             Ok(ExitCode::SUCCESS)
         }
@@ -285,7 +338,7 @@ pub enum FeedbackFormat {
 }
 
 pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
-    let (runs, bad) = metrics::read(&metrics::dir()?, None);
+    let (runs, bad) = metrics::read(&metrics::dir(&env())?, None);
     let fb = feedback::compute(&runs, a.skill.as_deref());
     match a.format {
         FeedbackFormat::Json => println!("{}", serde_json::to_string_pretty(&fb)?),

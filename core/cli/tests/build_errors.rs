@@ -47,7 +47,7 @@ const CASES: &[Case] = &[
         breaks: |d| std::fs::remove_file(d.join("skillwright.toml")).unwrap(),
         extra: &[],
         code: 2,
-        says: "cannot read pack file",
+        says: "no pack file at skillwright.toml; run `skillwright init`",
     },
     Case {
         name: "pack file is not TOML",
@@ -131,6 +131,16 @@ const CASES: &[Case] = &[
         extra: &["--targets", "targets", "--templates", "templates"],
         code: 2,
         says: "is not a valid name",
+    },
+    Case {
+        name: "host without templates",
+        breaks: |d| {
+            std::fs::create_dir_all(d.join("targets")).unwrap();
+            std::fs::write(d.join("targets/h.toml"), target_toml("h", "")).unwrap();
+        },
+        extra: &["--targets", "targets", "--hosts", "h"],
+        code: 2,
+        says: "host `h` has no templates",
     },
     Case {
         name: "plugin-root escaping the package",

@@ -1,16 +1,14 @@
 //! Crash safety of `skillwright build`: killed at any moment, out of space, or on a read-only
 //! file system, every host keeps either its previous package or the complete new one.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
+use support::{BIN, plugin_root, repo, targets};
 
-const BIN: &str = env!("CARGO_BIN_EXE_skillwright");
 const TRIPLES: [&str; 2] = ["x86_64-unknown-linux-gnu", "aarch64-apple-darwin"];
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// Big stand-in binaries, so a build spends long enough writing to be killed part way.
 fn bin_dir(tmp: &Path, mib: usize) -> PathBuf {
@@ -69,13 +67,6 @@ fn intact_version(dir: &Path, pubkey: &str) -> Result<String, String> {
     Ok(m["version"].as_str().unwrap().to_string())
 }
 
-const HOSTS: [&str; 6] = ["antigravity", "claude", "codex", "cursor", "gemini", "opencode"];
-
-/// The signed plugin directory inside a host's package (Codex nests it under its marketplace).
-fn plugin(out: &Path, host: &str) -> PathBuf {
-    if host == "codex" { out.join("codex/plugins/skillwright") } else { out.join(host) }
-}
-
 #[test]
 fn killed_builds_leave_each_host_old_or_new_never_mixed() {
     let tmp = tempfile::tempdir().unwrap();
@@ -93,8 +84,9 @@ fn killed_builds_leave_each_host_old_or_new_never_mixed() {
         std::thread::sleep(Duration::from_millis(5 + round * 15));
         let _ = child.kill();
         let _ = child.wait();
-        for host in HOSTS {
-            match intact_version(&plugin(&out, host), &pubkey) {
+        for t in targets() {
+            let host = &t.id;
+            match intact_version(&plugin_root(&out, &t), &pubkey) {
                 Ok(v) if v == version => seen_new += 1,
                 Ok(_) => seen_old += 1,
                 Err(e) => panic!("round {round}: {host} is neither the old nor the new package: {e}"),
@@ -111,8 +103,8 @@ fn killed_builds_leave_each_host_old_or_new_never_mixed() {
         .filter(|n| n.starts_with(".skillwright-stage-") || n.starts_with(".skillwright-old-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    for host in HOSTS {
-        assert_eq!(intact_version(&plugin(&out, host), &pubkey).unwrap(), "3.0.0");
+    for t in targets() {
+        assert_eq!(intact_version(&plugin_root(&out, &t), &pubkey).unwrap(), "3.0.0", "{}", t.id);
     }
     eprintln!("kills: {seen_old} host packages left old, {seen_new} new");
 }

@@ -1,13 +1,10 @@
 //! keygen → signed build → verify, and every kind of tampering named by `verify`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_skillwright");
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use support::{BIN, copy_dir, repo};
 
 fn run(args: &[&str], extra: &[&Path]) -> Output {
     Command::new(BIN).args(args).args(extra).output().unwrap()
@@ -54,24 +51,6 @@ fn verify_json(dir: &Path, pubkey: Option<&str>) -> (i32, serde_json::Value) {
     }
     let out = cmd.output().unwrap();
     (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap())
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir(from) {
-        let rel = e.strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        std::fs::copy(&e, &dest).unwrap();
-    }
-}
-
-fn walkdir(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() { out.extend(walkdir(&p)) } else { out.push(p) }
-    }
-    out
 }
 
 #[test]

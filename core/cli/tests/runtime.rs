@@ -1,30 +1,16 @@
 //! The real binary and the real launcher inside a freshly built package: payload shapes, fault
 //! paths, the store under concurrent writers, and launcher fallbacks.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use support::{BIN, context_of, plugin_root, targets};
 
-const BIN: &str = env!("CARGO_BIN_EXE_skillwright");
-const HOSTS: &[&str] = &["claude", "codex", "cursor", "gemini", "opencode", "antigravity"];
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Builds the flagship pack with fake binaries into `out`, then puts the real binary in place for
-/// this machine's triple.
+/// Builds the flagship pack with fake binaries into `out`.
 fn build_packages(out: &Path) {
-    let st = Command::new(BIN)
-        .args(["build", "--fake-binaries", "--pack-version", "0.1.0", "--out"])
-        .arg(out)
-        .arg("--skills")
-        .arg(repo().join("skills"))
-        .arg("--pack")
-        .arg(repo().join("skillwright.toml"))
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success());
+    let o = support::build_flagship(out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 fn hook(host: &str, root: &Path, home: &Path, stdin: &[u8]) -> Output {
@@ -42,43 +28,33 @@ fn hook(host: &str, root: &Path, home: &Path, stdin: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// The context text inside a host's payload, checking the payload has exactly that host's shape.
-fn context_of(host: &str, stdout: &[u8]) -> String {
-    let text = std::str::from_utf8(stdout).unwrap().trim_end_matches('\n');
-    if host == "opencode" {
-        return text.to_string();
-    }
-    let v: serde_json::Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{host}: {e}: {text}"));
-    let obj = v.as_object().unwrap();
-    assert_eq!(obj.len(), 1, "{host}: exactly one context shape: {text}");
-    match host {
-        "cursor" => v["additional_context"].as_str(),
-        "antigravity" => v["injectSteps"][0]["ephemeralMessage"].as_str(),
-        _ => {
-            assert_eq!(v["hookSpecificOutput"]["hookEventName"], "SessionStart");
-            v["hookSpecificOutput"]["additionalContext"].as_str()
-        }
-    }
-    .unwrap_or_else(|| panic!("{host}: no context in {text}"))
-    .to_string()
-}
-
-fn plugin_root(out: &Path, host: &str) -> PathBuf {
-    if host == "codex" { out.join("codex/plugins/skillwright") } else { out.join(host) }
+fn claude() -> skillwright_build::target::Target {
+    targets().into_iter().find(|t| t.id == "claude").unwrap()
 }
 
 #[test]
 fn every_host_gets_its_own_payload_shape_within_budget() {
     let tmp = tempfile::tempdir().unwrap();
     build_packages(tmp.path());
-    for host in HOSTS {
-        let out =
-            hook(host, &plugin_root(tmp.path(), host), &tmp.path().join("home"), b"{\"source\":\"startup\"}");
-        assert_eq!(out.status.code(), Some(0));
-        let ctx = context_of(host, &out.stdout);
-        assert!(ctx.contains("systematic-debugging"), "{host}: {ctx}");
-        assert!(ctx.len() <= 2048, "{host}: {} bytes", ctx.len());
-        assert!(out.stderr.is_empty(), "{host}: nothing on stderr");
+    let home = tmp.path().join("home");
+    for t in targets() {
+        let root = plugin_root(tmp.path(), &t);
+        let out = hook(&t.id, &root, &home, b"{\"source\":\"startup\"}");
+        assert_eq!(out.status.code(), Some(0), "{}: {}", t.id, String::from_utf8_lossy(&out.stderr));
+        let ctx = context_of(&t, &out.stdout);
+        assert!(ctx.contains("systematic-debugging"), "{}: {ctx}", t.id);
+        assert!(ctx.len() <= 2048, "{}: {} bytes", t.id, ctx.len());
+        assert!(out.stderr.is_empty(), "{}: nothing on stderr", t.id);
+        // The static fallback has the same shape, without the runtime's own line.
+        let fallback = std::fs::read(root.join("hooks/static").join(&t.id)).unwrap();
+        let static_ctx = context_of(&t, &fallback);
+        assert!(static_ctx.contains("systematic-debugging") && !static_ctx.contains("Runtime:"), "{}", t.id);
+        // A host this package does not serve is refused, naming the one it does.
+        let other = if t.id == "claude" { "cursor" } else { "claude" };
+        let out = hook(other, &root, &home, b"");
+        assert_eq!(out.status.code(), Some(2), "{}", t.id);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.stdout.is_empty() && err.contains(&format!("serves: {}", t.id)), "{}: {err}", t.id);
     }
 }
 
@@ -86,8 +62,15 @@ fn every_host_gets_its_own_payload_shape_within_budget() {
 fn fault_paths_still_exit_0_with_a_valid_payload() {
     let tmp = tempfile::tempdir().unwrap();
     build_packages(tmp.path());
-    let root = plugin_root(tmp.path(), "claude");
     let home = tmp.path().join("home");
+    for t in targets() {
+        fault_paths(tmp.path(), &t, &home);
+    }
+}
+
+fn fault_paths(plugins: &Path, t: &skillwright_build::target::Target, home: &Path) {
+    let root = plugin_root(plugins, t);
+    let host = t.id.as_str();
     // Corrupt and oversized state.
     std::fs::create_dir_all(home.join("metrics")).unwrap();
     std::fs::write(home.join("metrics/2026-11.jsonl"), b"{not json\n\xff\xfe garbage\n".repeat(1000))
@@ -97,57 +80,73 @@ fn fault_paths_still_exit_0_with_a_valid_payload() {
         ("empty stdin", b""),
         ("huge stdin", &vec![b'x'; 3 << 20]),
     ] {
-        let out = hook("claude", &root, &home, stdin);
-        assert_eq!(out.status.code(), Some(0), "{name}");
-        assert!(context_of("claude", &out.stdout).contains("brainstorming"), "{name}");
+        let out = hook(host, &root, home, stdin);
+        assert_eq!(out.status.code(), Some(0), "{host}: {name}");
+        assert!(context_of(t, &out.stdout).contains("brainstorming"), "{host}: {name}");
     }
-    // Missing package root, no HOME at all, read-only HOME.
-    let out = hook("cursor", Path::new("/nonexistent/pkg"), &home, b"");
-    assert_eq!(out.status.code(), Some(0));
-    assert!(context_of("cursor", &out.stdout).contains("missing or unreadable"));
+    // A missing package is a clear error (the launcher then prints the static payload).
+    let out = hook(host, Path::new("/nonexistent/pkg"), home, b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a skillwright package"), "{host}");
+    // No HOME at all, read-only HOME.
     let out = Command::new(BIN)
-        .args(["hook", "session-start", "--host", "gemini", "--root"])
+        .args(["hook", "session-start", "--host", host, "--root"])
         .arg(&root)
         .env_remove("HOME")
         .env_remove("SKILLWRIGHT_HOME")
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    context_of("gemini", &out.stdout);
-    let ro = tmp.path().join("ro");
-    std::fs::create_dir(&ro).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
-    }
-    let out = hook("codex", &plugin_root(tmp.path(), "codex"), &ro.join("state"), b"");
-    assert_eq!(out.status.code(), Some(0));
-    context_of("codex", &out.stdout);
-    // Opt-out and resume give valid empty payloads.
+    assert_eq!(out.status.code(), Some(0), "{host}");
+    context_of(t, &out.stdout);
+    let ro = out_dir_ro(plugins);
+    let out = hook(host, &root, &ro.join("state"), b"");
+    assert_eq!(out.status.code(), Some(0), "{host}");
+    context_of(t, &out.stdout);
+    // Opt-out and resume give valid empty payloads: `{}`, or nothing for a text host.
+    let empty = if t.payload_shape().as_str() == Some("text") { "" } else { "{}" };
     let out = Command::new(BIN)
-        .args(["hook", "session-start", "--host", "claude", "--root"])
+        .args(["hook", "session-start", "--host", host, "--root"])
         .arg(&root)
         .env("SKILLWRIGHT_DISABLE", "1")
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "{}");
-    let out = hook("claude", &root, &home, br#"{"source":"resume"}"#);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "{}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), empty, "{host}");
+    let out = hook(host, &root, home, br#"{"source":"resume"}"#);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), empty, "{host}");
+}
+
+/// A read-only directory under `out` (made once).
+fn out_dir_ro(out: &Path) -> std::path::PathBuf {
+    let ro = out.join("ro");
+    if !ro.exists() {
+        std::fs::create_dir(&ro).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
+        }
+    }
+    ro
 }
 
 #[test]
 fn a_tampered_package_says_so_inside_the_payload() {
     let tmp = tempfile::tempdir().unwrap();
     build_packages(tmp.path());
-    let root = plugin_root(tmp.path(), "claude");
-    let home = tmp.path().join("home");
+    for (i, t) in targets().iter().enumerate() {
+        tampered(&plugin_root(tmp.path(), t), t, &tmp.path().join("home"), i + 1);
+    }
+}
+
+fn tampered(root: &Path, t: &skillwright_build::target::Target, home: &Path, verdicts: usize) {
+    let host = t.id.as_str();
     // A first, clean start caches its verdict in the state directory.
-    let clean = context_of("claude", &hook("claude", &root, &home, b"").stdout);
+    let clean = context_of(t, &hook(host, root, home, b"").stdout);
     assert!(!clean.contains("modified after it was built"), "{clean}");
-    assert_eq!(std::fs::read_dir(home.join("selfcheck")).unwrap().count(), 1, "verdict cached");
+    assert_eq!(std::fs::read_dir(home.join("selfcheck")).unwrap().count(), verdicts, "verdict cached");
     // Same size, same mtime: only the content (and so the ctime) changes; the cache must not hide it.
     let file = root.join("skills/brainstorming/SKILL.md");
     let mut bytes = std::fs::read(&file).unwrap();
@@ -155,15 +154,15 @@ fn a_tampered_package_says_so_inside_the_payload() {
     let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
     std::fs::write(&file, &bytes).unwrap();
     std::fs::File::options().write(true).open(&file).unwrap().set_modified(mtime).unwrap();
-    let out = hook("claude", &root, &home, b"");
+    let out = hook(host, root, home, b"");
     assert_eq!(out.status.code(), Some(0));
-    let ctx = context_of("claude", &out.stdout);
+    let ctx = context_of(t, &out.stdout);
     assert!(
         ctx.contains("modified after it was built") && ctx.contains("skills/brainstorming/SKILL.md"),
-        "{ctx}"
+        "{host}: {ctx}"
     );
     // And the note stays while the file stays changed (served from the refreshed cache).
-    assert_eq!(context_of("claude", &hook("claude", &root, &home, b"").stdout), ctx);
+    assert_eq!(context_of(t, &hook(host, root, home, b"").stdout), ctx);
 }
 
 #[test]
@@ -180,8 +179,10 @@ fn declining_skills_are_noted_from_local_metrics() {
             .unwrap();
         assert!(st.success());
     }
-    let ctx = context_of("claude", &hook("claude", &plugin_root(tmp.path(), "claude"), &home, b"").stdout);
-    assert!(ctx.contains("recent runs of systematic-debugging"), "{ctx}");
+    for t in targets() {
+        let ctx = context_of(&t, &hook(&t.id, &plugin_root(tmp.path(), &t), &home, b"").stdout);
+        assert!(ctx.contains("recent runs of systematic-debugging"), "{}: {ctx}", t.id);
+    }
     let fb = Command::new(BIN)
         .args(["feedback", "--format", "json"])
         .env("SKILLWRIGHT_HOME", &home)
@@ -260,34 +261,40 @@ fn store_rejects_escaping_keys() {
 #[cfg(unix)]
 #[test]
 fn launcher_runs_the_binary_and_falls_back_to_the_static_payload() {
-    use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().unwrap();
     build_packages(tmp.path());
-    let root = tmp.path().join("claude");
+    for t in targets().iter().filter(|t| t.hook.dynamic) {
+        launcher(&plugin_root(tmp.path(), t), t, &tmp.path().join("home"));
+    }
+}
+
+#[cfg(unix)]
+fn launcher(root: &Path, t: &skillwright_build::target::Target, home: &Path) {
+    use std::os::unix::fs::PermissionsExt;
     let run = |root: &Path| {
         let out = Command::new(root.join("hooks/run"))
-            .arg("claude")
-            .env("SKILLWRIGHT_HOME", tmp.path().join("home"))
+            .arg(&t.id)
+            .env("SKILLWRIGHT_HOME", home)
             .stdin(Stdio::null())
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(0));
-        context_of("claude", &out.stdout)
+        context_of(t, &out.stdout)
     };
     // Fake binaries cannot run: the static payload is printed.
-    let static_ctx = run(&root);
+    let static_ctx = run(root);
     assert!(!static_ctx.contains("Runtime:"), "{static_ctx}");
     // The real binary for this machine: the dynamic payload names the runtime command.
     let triple = env!("SKILLWRIGHT_TRIPLE");
     let exe = root.join("bin").join(triple).join("skillwright");
     std::fs::copy(BIN, &exe).unwrap();
-    let dynamic = run(&root);
-    assert!(dynamic.contains("Runtime:"), "{dynamic}");
+    let dynamic = run(root);
+    assert!(dynamic.contains("Runtime:"), "{}: {dynamic}", t.id);
     // Not executable, then missing: static again.
     std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o644)).unwrap();
-    assert_eq!(run(&root), static_ctx);
+    assert_eq!(run(root), static_ctx);
     std::fs::remove_file(&exe).unwrap();
-    assert_eq!(run(&root), static_ctx);
+    assert_eq!(run(root), static_ctx);
     // An unknown host prints nothing and still exits 0.
     let out = Command::new(root.join("hooks/run")).arg("no such host").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -298,7 +305,7 @@ fn launcher_runs_the_binary_and_falls_back_to_the_static_payload() {
 fn a_host_that_never_closes_stdin_does_not_hold_the_hook() {
     let tmp = tempfile::tempdir().unwrap();
     build_packages(tmp.path());
-    let root = plugin_root(tmp.path(), "claude");
+    let root = plugin_root(tmp.path(), &claude());
     let mut child = Command::new(BIN)
         .args(["hook", "session-start", "--host", "claude", "--root"])
         .arg(&root)
@@ -316,5 +323,5 @@ fn a_host_that_never_closes_stdin_does_not_hold_the_hook() {
     drop(stdin);
     assert!(start.elapsed() < std::time::Duration::from_secs(5), "the 100 ms stdin limit held");
     assert_eq!(out.status.code(), Some(0));
-    assert!(context_of("claude", &out.stdout).contains("brainstorming"));
+    assert!(context_of(&claude(), &out.stdout).contains("brainstorming"));
 }

@@ -10,8 +10,9 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
-use skillwright::runtime::{context, feedback as fb, hook, metrics, search, store};
-use std::path::{Path, PathBuf};
+use skillwright_model::context::Index;
+use skillwright_runtime::{Env, feedback as fb, hook, metrics, package, search, store};
+use std::path::Path;
 
 fn fail(code: &str, msg: impl std::fmt::Display) -> Error {
     let status = if code == "INVALID_ARG" { Status::InvalidArg } else { Status::GenericFailure };
@@ -36,23 +37,40 @@ fn metrics_err(e: metrics::Error) -> Error {
     fail(code, e)
 }
 
-fn index(root: &str) -> Result<(context::Index, PathBuf)> {
+/// The process environment, as the runtime takes it.
+fn env() -> Env {
+    Env::from_vars(|k| std::env::var_os(k))
+}
+
+fn package_err(e: package::Error) -> Error {
+    let code = match &e {
+        package::Error::NotAPackage { .. } | package::Error::NoSkill(_) => "NOT_FOUND",
+        _ => "IO",
+    };
+    fail(code, e)
+}
+
+fn index(root: &str) -> Result<Index> {
     if root.is_empty() {
         return Err(fail("INVALID_ARG", "root is empty: pass the package directory"));
     }
-    context::Index::load(Path::new(root)).map_err(|e| fail("NOT_FOUND", e))
+    package::index(Path::new(root)).map_err(package_err)
 }
 
 /// The session-start payload for `host`, exactly as `skillwright hook session-start` prints it
-/// (for OpenCode: the context text). Never throws for a missing or broken package: the payload
-/// says what is wrong instead, as the hook does.
+/// (for OpenCode and Pi: the context text). Throws `NOT_FOUND` when `root` holds no package and
+/// `INVALID_ARG` when the package does not serve `host` (the JS loader then falls back).
 #[napi(catch_unwind)]
-pub fn session_context(host: String, root: String, source: Option<String>) -> String {
+pub fn session_context(host: String, root: String, source: Option<String>) -> Result<String> {
     let root = Path::new(&root);
     let cli = root.join("bin").join(env!("SKILLWRIGHT_TRIPLE")).join("skillwright");
     let runtime = cli.is_file().then(|| cli.display().to_string());
-    let disabled = std::env::var("SKILLWRIGHT_DISABLE").is_ok_and(|v| v == "1");
-    hook::session_start(&host, root, &hook::HostInput { source }, runtime.as_deref(), disabled)
+    hook::session_start(&host, root, &hook::HostInput { source }, runtime.as_deref(), &env()).map_err(|e| {
+        match e {
+            hook::Error::Package(p) => package_err(p),
+            e @ hook::Error::UnknownHost { .. } => fail("INVALID_ARG", e),
+        }
+    })
 }
 
 /// One skill of a pack.
@@ -65,15 +83,15 @@ pub struct SkillInfo {
 /// The skills of a package root (or of a skills directory), by name.
 #[napi(catch_unwind)]
 pub fn list_skills(root: String) -> Result<Vec<SkillInfo>> {
-    let (idx, _) = index(&root)?;
+    let idx = index(&root)?;
     Ok(idx.skills.into_iter().map(|s| SkillInfo { name: s.name, description: s.description }).collect())
 }
 
 /// A skill's SKILL.md text.
 #[napi(catch_unwind)]
 pub fn show_skill(root: String, name: String) -> Result<String> {
-    let (idx, dir) = index(&root)?;
-    idx.skill_md(&dir, &name).map_err(|e| fail("NOT_FOUND", e))
+    let idx = index(&root)?;
+    package::skill_md(Path::new(&root), &idx, &name).map_err(package_err)
 }
 
 /// One search result.
@@ -89,7 +107,7 @@ pub struct SearchHit {
 pub fn search_skills(root: String, text: String, limit: Option<i64>) -> Result<Vec<SearchHit>> {
     let limit =
         usize::try_from(limit.unwrap_or(5)).map_err(|_| fail("INVALID_ARG", "limit must be zero or more"))?;
-    let (idx, _) = index(&root)?;
+    let idx = index(&root)?;
     Ok(search::search(&idx.skills, &text)
         .into_iter()
         .take(limit)
@@ -98,7 +116,7 @@ pub fn search_skills(root: String, text: String, limit: Option<i64>) -> Result<V
 }
 
 fn open_store() -> Result<store::Store> {
-    store::Store::open_default().map_err(store_err)
+    store::Store::open(&env()).map_err(store_err)
 }
 
 /// The value of `key`, or `null`.
@@ -149,15 +167,14 @@ pub fn record_metric(
     let parsed: metrics::Outcome = serde_json::from_value(Value::String(outcome.clone())).map_err(|_| {
         fail("INVALID_ARG", format!("outcome `{outcome}`: use success, failure, partial or skipped"))
     })?;
-    let dir = metrics::dir().map_err(metrics_err)?;
-    let run = metrics::record(&dir, &skill, parsed, duration_s, notes.as_deref()).map_err(metrics_err)?;
+    let run = metrics::record(&env(), &skill, parsed, duration_s, notes.as_deref()).map_err(metrics_err)?;
     serde_json::to_value(run).map_err(|e| fail("IO", e))
 }
 
 /// Success rates, tiers and trends per skill (only `skill` when given).
 #[napi(catch_unwind)]
 pub fn feedback(skill: Option<String>) -> Result<Value> {
-    let dir = metrics::dir().map_err(metrics_err)?;
+    let dir = metrics::dir(&env()).map_err(metrics_err)?;
     let (runs, _) = metrics::read(&dir, None);
     serde_json::to_value(fb::compute(&runs, skill.as_deref())).map_err(|e| fail("IO", e))
 }
@@ -167,7 +184,7 @@ pub fn feedback(skill: Option<String>) -> Result<Value> {
 /// manifest at all.
 #[napi(catch_unwind)]
 pub fn verify(root: String, pubkey: Option<String>) -> Result<Value> {
-    let (m, findings) = skillwright::integrity::verify_dir(Path::new(&root), pubkey.as_deref(), true)
+    let (m, findings) = skillwright_model::integrity::verify_dir(Path::new(&root), pubkey.as_deref(), true)
         .map_err(|e| fail("INTEGRITY", e))?;
     Ok(serde_json::json!({
         "ok": findings.is_empty(), "pack": m.pack, "version": m.version, "host": m.host,
@@ -178,6 +195,7 @@ pub fn verify(root: String, pubkey: Option<String>) -> Result<Value> {
 /// Validates a skills directory: every diagnostic with its rule code, file, line and column.
 #[napi(catch_unwind)]
 pub fn validate(root: String) -> Result<Value> {
-    let (_, diags) = skillwright::load(Path::new(&root)).map_err(|e| fail("NOT_FOUND", e))?;
+    let hosts = skillwright_build::validate::Hosts::builtin();
+    let (_, diags) = skillwright_build::load(Path::new(&root), &hosts).map_err(|e| fail("NOT_FOUND", e))?;
     serde_json::to_value(diags).map_err(|e| fail("IO", e))
 }

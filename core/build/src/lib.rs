@@ -1,0 +1,40 @@
+//! The build: one pack source in, an installable package per host out.
+//!
+//! Data flows one way: [`discover`] walks a skills root and [`parse`]s every `SKILL.md` into a
+//! [`SkillSet`]; [`validate`] (and, with `--strict`, [`lint`]) turn it into [`Diagnostic`]s;
+//! [`packfile`] reads `skillwright.toml`; [`plan`] renders the set through [`target`] specs and
+//! [`render`]ed templates into an in-memory tree per host; [`write`] puts that tree on disk (or
+//! compares it, for `--check`). [`pipeline`] strings them together.
+
+#![forbid(unsafe_code)]
+
+pub mod discover;
+pub mod frontmatter;
+pub mod lint;
+pub mod packfile;
+pub mod parallel;
+pub mod parse;
+pub mod pipeline;
+pub mod plan;
+pub mod render;
+pub mod report;
+pub mod target;
+pub mod validate;
+pub mod write;
+
+use skillwright_model::{Diagnostic, SkillSet};
+
+/// Reads, parses and validates a skills root in one call, judging frontmatter keys against what
+/// the given hosts read.
+///
+/// Never fails on bad input: every problem becomes a diagnostic. Only an unreadable root is an
+/// error.
+pub fn load(
+    root: &std::path::Path,
+    hosts: &validate::Hosts,
+) -> Result<(SkillSet, Vec<Diagnostic>), discover::Error> {
+    let (set, mut diags) = discover::discover(root)?;
+    diags.extend(validate::validate(&set, hosts));
+    skillwright_model::diag::sort(&mut diags);
+    Ok((set, diags))
+}

@@ -1,0 +1,273 @@
+//! Planning: the whole output, in memory, as a pure function of its inputs.
+//!
+//! No clock, no absolute paths, no hash-map order: the same inputs give byte-identical plans on
+//! every machine. The plan is what tests snapshot and what `write` puts on disk.
+
+mod host;
+mod json;
+mod universal;
+
+use crate::render::{self, Tree};
+use crate::target::Target;
+use serde::Serialize;
+use skillwright_model::context::{Context, Index};
+use skillwright_model::integrity::{self, Manifest};
+use skillwright_model::{Pack, SkillSet};
+use std::collections::BTreeMap;
+
+/// Target triples a package can carry binaries for (what the release workflow builds).
+pub const TRIPLES: &[&str] = &[
+    "aarch64-apple-darwin",
+    "aarch64-pc-windows-msvc",
+    "aarch64-unknown-linux-gnu",
+    "aarch64-unknown-linux-musl",
+    "x86_64-apple-darwin",
+    "x86_64-pc-windows-msvc",
+    "x86_64-unknown-linux-gnu",
+    "x86_64-unknown-linux-musl",
+];
+
+/// One planned file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// Contents (shared: every host's copy of a bundled binary is the same allocation).
+    pub bytes: std::sync::Arc<[u8]>,
+    /// Whether it is written executable (launchers, binaries).
+    pub exec: bool,
+}
+
+/// One host's package.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// Host id: the package's directory name under the output dir.
+    pub host: String,
+    /// Host product name.
+    pub display: String,
+    /// Every file, by path relative to the package dir.
+    pub files: BTreeMap<String, File>,
+    /// What this host cannot carry of the source.
+    pub loss: Vec<String>,
+    /// Number of skills packaged.
+    pub skills: usize,
+    /// Where the plugin sits inside the package dir (`""` or `dir/`).
+    pub plugin_prefix: String,
+}
+
+impl Package {
+    /// Total bytes.
+    pub fn bytes(&self) -> u64 {
+        self.files.values().map(|f| f.bytes.len() as u64).sum()
+    }
+}
+
+/// The whole output.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// One package per host, in host order.
+    pub packages: Vec<Package>,
+    /// The loss report of every host.
+    pub report: String,
+    /// Its file name at the output root: `REPORT.md`, or `REPORT-universal.md` for the universal
+    /// tree (so both layouts can share an output directory).
+    pub report_name: &'static str,
+}
+
+/// Per-platform files to bundle under `bin/`: `<triple>/<file>` → bytes, where `<file>` is
+/// [`EXE`], [`EXE_WINDOWS`] or [`ADDON`].
+pub type Binaries = BTreeMap<String, std::sync::Arc<[u8]>>;
+
+/// The runtime binary's file name.
+pub const EXE: &str = "skillwright";
+/// The runtime binary's file name on Windows.
+pub const EXE_WINDOWS: &str = "skillwright.exe";
+/// The Node.js addon's file name (bundled only for hosts whose `[hook] addon` is set).
+pub const ADDON: &str = "skillwright.node";
+
+/// How the packages are laid out on disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// One directory per host (`<out>/<host>/`).
+    #[default]
+    Host,
+    /// One directory (`<out>/universal/`) carrying every host's manifests side by side, so one
+    /// repository installs on every host from the same URL.
+    Universal,
+}
+
+/// The package id (and directory name) of the universal layout.
+pub const UNIVERSAL: &str = "universal";
+
+/// Everything a plan depends on.
+pub struct Inputs<'a> {
+    /// The skills (already validated: a set with errors should not be planned).
+    pub set: &'a SkillSet,
+    /// Pack metadata.
+    pub pack: &'a Pack,
+    /// Hosts to build, in order.
+    pub targets: Vec<&'a Target>,
+    /// Template trees: [`render::COMMON`] and one per host id.
+    pub templates: &'a BTreeMap<String, Tree>,
+    /// Binaries to bundle.
+    pub binaries: &'a Binaries,
+    /// Signing key, if the packages are signed.
+    pub key: Option<&'a k256::ecdsa::SigningKey>,
+    /// Per-host directories or one universal tree.
+    pub layout: Layout,
+}
+
+/// Why a plan could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A template failed.
+    #[error(transparent)]
+    Render(#[from] render::Error),
+    /// A rendered file is invalid (bad JSON, hard-coded version, …).
+    #[error("{host}: {path}: {message}")]
+    Output {
+        /// Host id.
+        host: String,
+        /// File.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Template context for one host.
+#[derive(Serialize)]
+struct Ctx<'a> {
+    pack: &'a Pack,
+    version: &'a str,
+    display: &'a str,
+    short_description: String,
+    skills: Vec<CtxSkill<'a>>,
+    target: &'a Target,
+    context: String,
+    plugin_root: String,
+    layout: Layout,
+}
+
+#[derive(Serialize)]
+struct CtxSkill<'a> {
+    name: &'a str,
+    description: &'a str,
+    dir: &'a str,
+}
+
+/// What every host's package shares, computed once per build.
+struct Shared<'a> {
+    /// The skill index (`hooks/skills.json`).
+    index: Index,
+    /// Its bytes.
+    index_json: Vec<u8>,
+    /// sha256 of each bundled binary, by its key in [`Inputs::binaries`].
+    bin_hashes: BTreeMap<&'a str, String>,
+}
+
+impl Shared<'_> {
+    /// The precomputed context for a package serving `targets`.
+    fn context(&self, targets: &[&Target]) -> Context {
+        Context::of(&self.index, targets.iter().map(|t| (t.id.clone(), t.payload_shape())).collect())
+    }
+}
+
+/// Makes the plan.
+pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
+    let index = Index::of(inp.pack, inp.set);
+    let mut index_json = serde_json::to_vec_pretty(&index).unwrap_or_default();
+    index_json.push(b'\n');
+    let bin_hashes = inp.binaries.iter().map(|(k, v)| (k.as_str(), integrity::sha256(v))).collect();
+    let shared = Shared { index, index_json, bin_hashes };
+    let mut packages = Vec::new();
+    if inp.layout == Layout::Universal {
+        packages.push(universal::plan(inp, &shared)?);
+    } else {
+        // Hosts are independent: plan them on every core, in host order.
+        let planned = crate::parallel::map(&inp.targets, |target| -> Result<Package, Error> {
+            let context = shared.context(&[target]);
+            let body = host::files(inp, target, &target.skill_keys, &shared, &context)?;
+            Ok(seal(inp, target.id.clone(), target.display.clone(), body, &shared.bin_hashes))
+        });
+        for p in planned {
+            packages.push(p?);
+        }
+    }
+    let report = report(inp.pack, &packages);
+    let report_name = if inp.layout == Layout::Universal { "REPORT-universal.md" } else { "REPORT.md" };
+    Ok(Plan { packages, report, report_name })
+}
+
+/// A host's files before sealing: paths are relative to the package dir.
+#[derive(Default)]
+struct Body {
+    files: BTreeMap<String, File>,
+    /// Package path of each bundled binary → its key in [`Inputs::binaries`].
+    bins: BTreeMap<String, String>,
+    loss: Vec<String>,
+    prefix: String,
+}
+
+/// Adds integrity.json (and integrity.sig when signing) over the plugin's files.
+fn seal(
+    inp: &Inputs,
+    host: String,
+    display: String,
+    body: Body,
+    bin_hashes: &BTreeMap<&str, String>,
+) -> Package {
+    let Body { mut files, bins, loss, prefix } = body;
+    let mut manifest = Manifest {
+        format: 1,
+        pack: inp.pack.name.clone(),
+        version: inp.pack.version().to_string(),
+        host: host.clone(),
+        public_key: inp.key.map(integrity::public_hex),
+        files: files
+            .iter()
+            .filter_map(|(p, f)| {
+                p.strip_prefix(&prefix).map(|rel| {
+                    // Binaries are hashed once for all hosts.
+                    let hash = match bins.get(rel) {
+                        Some(key) => bin_hashes[key.as_str()].clone(),
+                        None => integrity::sha256(&f.bytes),
+                    };
+                    (rel.to_string(), hash)
+                })
+            })
+            .collect(),
+    };
+    manifest.files.remove(integrity::MANIFEST);
+    let manifest_bytes = manifest.to_bytes();
+    if let Some(key) = inp.key {
+        let sig = integrity::sign(key, &manifest_bytes);
+        files.insert(
+            format!("{prefix}{}", integrity::SIGNATURE),
+            File { bytes: format!("{sig}\n").into_bytes().into(), exec: false },
+        );
+    }
+    files.insert(
+        format!("{prefix}{}", integrity::MANIFEST),
+        File { bytes: manifest_bytes.into(), exec: false },
+    );
+    Package { host, display, files, loss, skills: inp.set.skills.len(), plugin_prefix: prefix }
+}
+
+/// `REPORT.md`: per host, what the source has that the host cannot carry.
+fn report(pack: &Pack, packages: &[Package]) -> String {
+    let mut s = format!(
+        "# Loss report: {} {}\n\nWhat each host's package could not carry of the source. Generated by skillwright; do not edit.\n",
+        pack.name,
+        pack.version()
+    );
+    for p in packages {
+        s.push_str(&format!("\n## {} (`{}`)\n\n", p.display, p.host));
+        if p.loss.is_empty() {
+            s.push_str("Nothing lost.\n");
+        }
+        for l in &p.loss {
+            s.push_str(&format!("- {l}\n"));
+        }
+    }
+    s
+}

@@ -1,0 +1,119 @@
+//! The universal layout: every host's files merged into one tree.
+
+/// Every chosen host's files merged into one tree. Files two hosts both write must be identical,
+/// or JSON objects that merge without disagreeing (OpenCode's and Pi's package.json); anything
+/// else is a collision and fails the build, naming both hosts.
+use super::json::canonical_json;
+use super::{Body, Error, File, Inputs, Layout, Package, Shared, UNIVERSAL, seal};
+use crate::render::{self, Tree};
+use std::collections::BTreeMap;
+
+/// Plans the one tree. Every host's plugin sits at its root; `hooks/context.json` carries every
+/// host's payload shape.
+pub(super) fn plan(inp: &Inputs, shared: &Shared) -> Result<Package, Error> {
+    // One skills/ for every host: only the frontmatter keys all of them read.
+    let mut keys: Vec<String> = inp.targets.first().map(|t| t.skill_keys.clone()).unwrap_or_default();
+    keys.retain(|k| inp.targets.iter().all(|t| t.skill_keys.contains(k)));
+    let mut merged = Body::default();
+    let mut owner: BTreeMap<String, String> = BTreeMap::new();
+    let empty = Tree::new();
+    let shared_tree = inp.templates.get(UNIVERSAL).unwrap_or(&empty);
+    let ctx = minijinja::Value::from(minijinja::value::Serde(serde_json::json!({
+        "pack": inp.pack, "version": inp.pack.version(), "layout": Layout::Universal,
+        "hosts": inp.targets.iter().map(|t| &t.id).collect::<Vec<_>>(),
+    })));
+    let context = shared.context(&inp.targets);
+    let mut bodies = Vec::new();
+    for t in &inp.targets {
+        bodies.push((t.id.clone(), super::host::files(inp, t, &keys, shared, &context)?));
+    }
+    let mut shared_body = Body::default();
+    for (path, bytes) in render::render(UNIVERSAL, shared_tree, &ctx, &inp.pack.name)? {
+        let bytes = if path.ends_with(".json") {
+            canonical_json(UNIVERSAL, &path, &bytes, inp.pack.version())?
+        } else {
+            bytes
+        };
+        let exec = bytes.starts_with(b"#!");
+        shared_body.files.insert(path, File { bytes: bytes.into(), exec });
+    }
+    bodies.push((UNIVERSAL.to_string(), shared_body));
+    for (host, body) in bodies {
+        for (path, file) in body.files {
+            match merged.files.get(&path) {
+                None => {
+                    owner.insert(path.clone(), host.clone());
+                    merged.files.insert(path, file);
+                }
+                Some(have) if have == &file => {}
+                Some(have) => {
+                    let first = owner.get(&path).cloned().unwrap_or_default();
+                    let both = merge_json(&have.bytes, &file.bytes).ok_or_else(|| Error::Output {
+                        host: UNIVERSAL.into(),
+                        path: path.clone(),
+                        message: format!("{first} and {host} both write this file, differently"),
+                    })?;
+                    merged.files.insert(path, File { bytes: both.into(), exec: false });
+                }
+            }
+        }
+        merged.bins.extend(body.bins);
+        let display = inp.targets.iter().find(|t| t.id == host).map_or(host.clone(), |t| t.display.clone());
+        // Per-host key losses are replaced by the one line below.
+        let own = body.loss.into_iter().filter(|l| !l.starts_with("frontmatter `"));
+        let extra =
+            inp.targets.iter().filter(|t| t.id == host).flat_map(|t| t.universal_loss.iter().cloned());
+        merged.loss.extend(own.chain(extra).map(|l| format!("{display}: {l}")));
+    }
+    let mut dropped: Vec<String> = Vec::new();
+    for t in &inp.targets {
+        for k in &t.skill_keys {
+            let used = inp.set.skills.iter().filter(|s| s.raw.iter().any(|(key, _)| key == k)).count();
+            let line = format!("`{k}` ({used} skill{})", if used == 1 { "" } else { "s" });
+            if !keys.contains(k) && used > 0 && !dropped.contains(&line) {
+                dropped.push(line);
+            }
+        }
+    }
+    if !dropped.is_empty() {
+        merged.loss.insert(
+            0,
+            format!(
+                "the shared skills/ keeps only the frontmatter every host reads, so {} {} left out; the per-host layout keeps them",
+                dropped.join(", "),
+                if dropped.len() == 1 { "is" } else { "are" }
+            ),
+        );
+    }
+    Ok(seal(inp, UNIVERSAL.into(), "All hosts (one tree)".into(), merged, &shared.bin_hashes))
+}
+
+/// Two JSON objects merged key by key; `None` if they disagree on a value or are not both JSON
+/// objects.
+fn merge_json(a: &[u8], b: &[u8]) -> Option<Vec<u8>> {
+    fn merge(a: serde_json::Value, b: serde_json::Value) -> Option<serde_json::Value> {
+        use serde_json::Value::Object;
+        match (a, b) {
+            (Object(mut x), Object(y)) => {
+                for (k, v) in y {
+                    let m = match x.remove(&k) {
+                        Some(old) => merge(old, v)?,
+                        None => v,
+                    };
+                    x.insert(k, m);
+                }
+                Some(Object(x))
+            }
+            (x, y) if x == y => Some(x),
+            _ => None,
+        }
+    }
+    let a: serde_json::Value = serde_json::from_slice(a).ok()?;
+    let b: serde_json::Value = serde_json::from_slice(b).ok()?;
+    if !a.is_object() {
+        return None;
+    }
+    let mut out = serde_json::to_vec_pretty(&merge(a, b)?).ok()?;
+    out.push(b'\n');
+    Some(out)
+}

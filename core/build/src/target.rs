@@ -1,0 +1,156 @@
+//! Target specs: everything skillwright knows about a host, as data (`targets/<id>.toml`).
+
+use include_dir::{Dir, include_dir};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The targets shipped with skillwright (the repository's `targets/` directory).
+pub static BUILTIN_TARGETS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../targets");
+
+/// One host.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Target {
+    /// Short id: directory name under the output dir and `--host` value.
+    pub id: String,
+    /// Product name for reports.
+    pub display: String,
+    /// Where the plugin itself lives inside the package dir (`""` = the package root).
+    /// `{pack}` is replaced by the pack name.
+    #[serde(default)]
+    pub plugin_root: String,
+    /// SKILL.md frontmatter keys this host reads; other keys are left out of its copy.
+    pub skill_keys: Vec<String>,
+    /// Keys carried in the copy that the host does not honour; reported when a skill uses one.
+    #[serde(default)]
+    pub ignored_keys: Vec<String>,
+    /// Shared template directories (besides `common`) rendered under this host's plugin root,
+    /// e.g. `js` for the runtime loader that in-process JavaScript hosts import.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// How the session context reaches the model.
+    pub hook: Hook,
+    /// What this host cannot carry, always listed in the loss report.
+    #[serde(default)]
+    pub loss: Vec<String>,
+    /// What this host may lose in the universal tree only (shared files it would rather not see).
+    #[serde(default)]
+    pub universal_loss: Vec<String>,
+}
+
+/// The session-start payload of a host.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Hook {
+    /// The hook mechanism, for reports (e.g. "SessionStart hook", "always-on rule").
+    pub via: String,
+    /// What the runtime prints: `"text"` for the bare context, or a JSON value in which the string
+    /// `"{context}"` stands for the context.
+    pub output: toml::Value,
+    /// Whether the runtime hook runs on this host (false: the context is static, in a file).
+    #[serde(default = "yes")]
+    pub dynamic: bool,
+    /// Whether the host runs the plugin's JavaScript in-process, so the package also carries the
+    /// Node.js addon (`bin/<triple>/skillwright.node`) to load instead of spawning the binary.
+    #[serde(default)]
+    pub addon: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A target file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("target {file}: {message}")]
+pub struct Error {
+    /// The file.
+    pub file: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Target {
+    /// Parses one target file.
+    pub fn parse(file: &str, text: &str) -> Result<Target, Error> {
+        let t: Target =
+            toml::from_str(text).map_err(|e| Error { file: file.into(), message: e.to_string() })?;
+        if !skillwright_model::names::valid_name(&t.id) {
+            return Err(Error { file: file.into(), message: format!("id `{}` is not a valid name", t.id) });
+        }
+        if let Some(bad) = t.include.iter().find(|d| !skillwright_model::names::valid_name(d)) {
+            return Err(Error {
+                file: file.into(),
+                message: format!("include `{bad}` is not a template dir name"),
+            });
+        }
+        if t.plugin_root.split('/').any(|s| s == ".." || s == ".") || t.plugin_root.starts_with('/') {
+            return Err(Error {
+                file: file.into(),
+                message: "plugin-root must be a relative path inside the package".into(),
+            });
+        }
+        Ok(t)
+    }
+
+    /// The plugin root for `pack`, with a trailing `/` unless empty.
+    pub fn plugin_prefix(&self, pack: &str) -> String {
+        let r = self.plugin_root.replace("{pack}", pack);
+        if r.is_empty() { r } else { format!("{}/", r.trim_end_matches('/')) }
+    }
+
+    /// How this host takes the session context: `"text"`, or a JSON value in which the string
+    /// `"{context}"` stands for it (written into the package for the runtime).
+    pub fn payload_shape(&self) -> serde_json::Value {
+        serde_json::to_value(&self.hook.output).unwrap_or_default()
+    }
+}
+
+/// Every built-in target, by id.
+pub fn builtin() -> Result<BTreeMap<String, Target>, Error> {
+    let mut out = BTreeMap::new();
+    for f in BUILTIN_TARGETS.files() {
+        let name = f.path().to_string_lossy().to_string();
+        if !name.ends_with(".toml") {
+            continue;
+        }
+        let t = Target::parse(&name, f.contents_utf8().unwrap_or_default())?;
+        out.insert(t.id.clone(), t);
+    }
+    Ok(out)
+}
+
+/// The built-in target `id`, if there is one (parses only that file: this runs in the hook).
+pub fn builtin_one(id: &str) -> Option<Target> {
+    let f = BUILTIN_TARGETS.get_file(format!("{id}.toml"))?;
+    Target::parse(id, f.contents_utf8()?).ok().filter(|t| t.id == id)
+}
+
+/// The built-in targets, with those of `overlay` (a directory of `*.toml`) added or, where an id
+/// is the same, replacing the built-in one.
+pub fn load(overlay: Option<&Path>) -> Result<BTreeMap<String, Target>, Error> {
+    let mut all = builtin()?;
+    if let Some(dir) = overlay {
+        all.extend(from_dir(dir)?);
+    }
+    Ok(all)
+}
+
+/// Every target in a directory of `*.toml` files, by id.
+pub fn from_dir(dir: &Path) -> Result<BTreeMap<String, Target>, Error> {
+    let err = |m: String| Error { file: dir.display().to_string(), message: m };
+    let mut out = BTreeMap::new();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(dir).map_err(|e| err(e.to_string()))?.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            let text = std::fs::read_to_string(&p).map_err(|e| err(e.to_string()))?;
+            let t = Target::parse(&p.display().to_string(), &text)?;
+            out.insert(t.id.clone(), t);
+        }
+    }
+    Ok(out)
+}
