@@ -416,3 +416,32 @@ fn hosts_share_one_copy_of_each_bundled_binary() {
     check.check = true;
     assert!(pipeline::build(&check, &bins).unwrap().stale.is_empty());
 }
+
+#[test]
+fn a_templates_dir_overlays_the_built_in_set_file_by_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let overlay = tmp.path().join("templates");
+    std::fs::create_dir_all(overlay.join("claude/.claude-plugin")).unwrap();
+    std::fs::write(
+        overlay.join("claude/.claude-plugin/plugin.json.j2"),
+        "{ \"name\": {{ pack.name|tojson }}, \"version\": {{ version|tojson }}, \"homepage\": \"https://example.com/mine\" }",
+    )
+    .unwrap();
+    std::fs::write(overlay.join("claude/EXTRA.md"), "mine\n").unwrap();
+    let mut opts = options("minimal", &tmp.path().join("out"));
+    opts.check = true;
+    opts.templates_dir = Some(overlay);
+    let plan = pipeline::build(&opts, &pipeline::fake_binaries()).unwrap().plan.unwrap();
+    let stock = plan_of("minimal");
+    let claude = |p: &Plan| p.packages.iter().find(|p| p.host == "claude").unwrap().files.clone();
+    let (mine, theirs) = (claude(&plan), claude(&stock));
+    let manifest = std::str::from_utf8(&mine[".claude-plugin/plugin.json"].bytes).unwrap();
+    assert!(manifest.contains("example.com/mine"), "the overlay's file replaces the built-in one");
+    assert_eq!(&mine["EXTRA.md"].bytes[..], b"mine\n", "and adds its own");
+    for path in [".claude-plugin/marketplace.json", "hooks/hooks.json", "hooks/run"] {
+        assert_eq!(mine[path].bytes, theirs[path].bytes, "{path} stays built-in");
+    }
+    // Other hosts are untouched.
+    let codex = |p: &Plan| render_package(p.packages.iter().find(|p| p.host == "codex").unwrap());
+    assert_eq!(codex(&plan), codex(&stock));
+}

@@ -4,7 +4,7 @@
 pub mod author;
 pub mod runtime;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Write agent skills once; ship them to every coding-agent host.
@@ -58,7 +58,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match command().try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -87,6 +87,24 @@ where
     }
 }
 
+/// The command line, with the built-in hosts (read from their target specs) in its help.
+fn command() -> clap::Command {
+    let hosts = skillwright_build::target::builtin()
+        .map(|t| t.into_keys().collect::<Vec<_>>().join(", "))
+        .unwrap_or_default();
+    Cli::command()
+        .mut_subcommand("hook", |c| {
+            c.mut_subcommand("session-start", |c| {
+                c.after_help(format!(
+                    "Built-in hosts: {hosts}. A package serves the hosts it was built for (a custom target's id too)."
+                ))
+            })
+        })
+        .mut_subcommand("build", |c| {
+            c.mut_arg("hosts", |a| a.help(format!("Hosts to build, comma-separated (default: all). Built-in: {hosts}")))
+        })
+}
+
 /// The target triple this binary was built for.
 pub const TRIPLE: &str = env!("SKILLWRIGHT_TRIPLE");
 
@@ -97,7 +115,6 @@ pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
+        super::command().debug_assert();
     }
 }

@@ -133,7 +133,7 @@ pub const RULES: &[Rule] = &[
         name: "name-dir-mismatch",
         severity: E,
         summary: "`name` differs from the directory name",
-        explain: "Hosts locate a skill by its directory and check that `name` matches it (OpenCode refuses a mismatch). Rename the directory or change `name` so they are equal.",
+        explain: "Hosts locate a skill by its directory and check that `name` matches it (some refuse to load a skill when they differ). Rename the directory or change `name` so they are equal.",
     },
     Rule {
         code: "SW104",
