@@ -2,7 +2,9 @@
 //! ships inside every package (hook, skills, store, metrics, feedback).
 
 pub mod author;
+pub mod hook;
 pub mod runtime;
+pub mod state;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
@@ -38,18 +40,23 @@ enum Command {
     Keygen(author::KeygenArgs),
     /// Hooks run by a host (inside an installed package).
     #[command(subcommand)]
-    Hook(runtime::HookCommand),
+    Hook(hook::HookCommand),
     /// List, show and search the skills of an installed package.
     #[command(subcommand)]
     Skills(runtime::SkillsCommand),
-    /// A small durable key/value store under $SKILLWRIGHT_HOME, safe under concurrent writers.
+    /// A small durable key/value store under $SKILLWRIGHT_HOME, safe under concurrent writers,
+    /// searchable by words.
     #[command(subcommand)]
-    Store(runtime::StoreCommand),
+    Store(state::StoreCommand),
     /// Record skill runs (one JSON line each, in a monthly file).
     #[command(subcommand)]
-    Metrics(runtime::MetricsCommand),
-    /// Success rate per skill, tiers, declining trends and suggestions, from recorded metrics.
-    Feedback(runtime::FeedbackArgs),
+    Metrics(state::MetricsCommand),
+    /// Success rate, usage, declared metrics, tiers, declining trends and suggestions per skill.
+    Feedback(state::FeedbackArgs),
+    /// The keys you trust to sign each pack (what `verify` and the session-start self-check
+    /// check signatures against).
+    #[command(subcommand)]
+    Trust(state::TrustCommand),
 }
 
 /// Runs the command line `args` (the first item is the program name) and returns the exit code.
@@ -72,11 +79,12 @@ where
         Command::Build(a) => author::build(a),
         Command::Verify(a) => author::verify(a),
         Command::Keygen(a) => author::keygen(a),
-        Command::Hook(c) => runtime::hook(c),
+        Command::Hook(c) => hook::hook(c),
         Command::Skills(c) => runtime::skills(c),
-        Command::Store(c) => runtime::store(c),
-        Command::Metrics(c) => runtime::metrics(c),
-        Command::Feedback(a) => runtime::feedback(a),
+        Command::Store(c) => state::store(c),
+        Command::Metrics(c) => state::metrics(c),
+        Command::Feedback(a) => state::feedback(a),
+        Command::Trust(c) => state::trust(c),
     };
     match result {
         Ok(code) => code,

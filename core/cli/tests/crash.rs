@@ -110,9 +110,12 @@ fn killed_builds_leave_each_host_old_or_new_never_mixed() {
 }
 
 /// Runs `script` as root of a private mount namespace (unprivileged user namespace), where it can
-/// mount a small tmpfs. `$BIN`, `$SKILLS`, `$PACK`, `$BINS` and `$KEY` are set.
+/// mount a small tmpfs. `$BIN`, `$SKILLS`, `$PACK`, `$BINS`, `$KEY`, `$PUB` (its public key) and
+/// `$PLUGINS` (every host's plugin directory, relative to the output) are set.
 fn in_namespace(tmp: &Path, script: &str) -> Output {
-    let (key, _) = keygen(tmp);
+    let (key, public) = keygen(tmp);
+    let plugins: Vec<String> =
+        targets().iter().map(|t| plugin_root(Path::new(""), t).display().to_string()).collect();
     let bins = bin_dir(tmp, 1);
     Command::new("unshare")
         .args(["--map-root-user", "--mount", "sh", "-c", script])
@@ -121,6 +124,9 @@ fn in_namespace(tmp: &Path, script: &str) -> Output {
         .env("PACK", pack_without_version(tmp))
         .env("BINS", bins)
         .env("KEY", key)
+        .env("PUB", public)
+        .env("PLUGINS", plugins.join(" "))
+        .env("SKILLWRIGHT_HOME", tmp.join("home"))
         .env("MNT", tmp.join("mnt"))
         .output()
         .expect("unshare (util-linux) runs")
@@ -146,9 +152,8 @@ build 2.0.0 2>"$MNT/err"
 echo "exit=$?"
 cat "$MNT/err"
 ls -a "$MNT/plugins"
-for h in antigravity claude codex cursor gemini opencode; do
-  d="$MNT/plugins/$h"; [ "$h" = codex ] && d="$d/plugins/skillwright"
-  "$BIN" verify --format json "$d" | tr -d '\n'; echo
+for p in $PLUGINS; do
+  "$BIN" verify --format json --pubkey "$PUB" "$MNT/plugins/$p" | tr -d '\n'; echo
 done"#
     );
     let out = in_namespace(tmp.path(), &script);
@@ -158,7 +163,7 @@ done"#
     let parked = |l: &str| l.starts_with(".skillwright-stage-") || l.starts_with(".skillwright-old-");
     assert!(!text.lines().any(parked), "a failed stage is removed: {text}");
     let verdicts: Vec<&str> = text.lines().filter(|l| l.starts_with('{')).collect();
-    assert_eq!(verdicts.len(), 6, "{text}");
+    assert_eq!(verdicts.len(), targets().len(), "{text}");
     for v in verdicts {
         let v: serde_json::Value = serde_json::from_str(v).unwrap();
         assert_eq!(v["ok"], true, "every host still verifies, whole at 1.0.0 or 2.0.0: {v}");

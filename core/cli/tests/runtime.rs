@@ -132,6 +132,24 @@ fn out_dir_ro(out: &Path) -> std::path::PathBuf {
     ro
 }
 
+/// Waits (up to 20 s) until `cond` holds: for what the hook starts in the background.
+fn eventually(what: &str, cond: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn self_check(root: &Path, home: &Path) {
+    let st = Command::new(BIN)
+        .args(["hook", "self-check", "--root"])
+        .arg(root)
+        .env("SKILLWRIGHT_HOME", home)
+        .status();
+    assert!(st.unwrap().success());
+}
+
 #[test]
 fn a_tampered_package_says_so_inside_the_payload() {
     let tmp = tempfile::tempdir().unwrap();
@@ -143,26 +161,94 @@ fn a_tampered_package_says_so_inside_the_payload() {
 
 fn tampered(root: &Path, t: &skillwright_build::target::Target, home: &Path, verdicts: usize) {
     let host = t.id.as_str();
-    // A first, clean start caches its verdict in the state directory.
+    let selfcheck = home.join("selfcheck");
+    let count = || std::fs::read_dir(&selfcheck).map_or(0, |d| d.count());
+    // The first start finds no verdict: it answers at once and starts the full check in the
+    // background, which caches one.
     let clean = context_of(t, &hook(host, root, home, b"").stdout);
-    assert!(!clean.contains("modified after it was built"), "{clean}");
-    assert_eq!(std::fs::read_dir(home.join("selfcheck")).unwrap().count(), verdicts, "verdict cached");
-    // Same size, same mtime: only the content (and so the ctime) changes; the cache must not hide it.
+    assert!(!clean.contains("Note:"), "{clean}");
+    eventually("the background self-check", || count() == verdicts);
+    // Same size, same mtime: only the content (and so the ctime) changes. The next full check
+    // (the background one, here run directly) finds it, and every start then says so.
     let file = root.join("skills/brainstorming/SKILL.md");
     let mut bytes = std::fs::read(&file).unwrap();
     bytes[10] ^= 0x20;
     let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
     std::fs::write(&file, &bytes).unwrap();
     std::fs::File::options().write(true).open(&file).unwrap().set_modified(mtime).unwrap();
+    self_check(root, home);
     let out = hook(host, root, home, b"");
     assert_eq!(out.status.code(), Some(0));
     let ctx = context_of(t, &out.stdout);
     assert!(
-        ctx.contains("modified after it was built") && ctx.contains("skills/brainstorming/SKILL.md"),
+        ctx.contains("is not what was built and signed") && ctx.contains("skills/brainstorming/SKILL.md"),
         "{host}: {ctx}"
     );
-    // And the note stays while the file stays changed (served from the refreshed cache).
-    assert_eq!(context_of(t, &hook(host, root, home, b"").stdout), ctx);
+    assert_eq!(context_of(t, &hook(host, root, home, b"").stdout), ctx, "served from the cached verdict");
+    // An old verdict is renewed in the background: the file is fixed, a start with the old
+    // verdict still warns and starts a check, and the check clears the note.
+    bytes[10] ^= 0x20;
+    std::fs::write(&file, &bytes).unwrap();
+    let verdict_file = std::fs::read_dir(&selfcheck)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| std::fs::read_to_string(p).unwrap().contains("brainstorming"))
+        .unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&verdict_file).unwrap()).unwrap();
+    v["checked"] = 0.into();
+    std::fs::write(&verdict_file, v.to_string()).unwrap();
+    assert!(context_of(t, &hook(host, root, home, b"").stdout).contains("is not what was built"));
+    eventually("the renewed verdict", || {
+        !std::fs::read_to_string(&verdict_file).unwrap().contains("brainstorming")
+    });
+    assert!(!context_of(t, &hook(host, root, home, b"").stdout).contains("Note:"), "{host}");
+}
+
+#[test]
+fn a_resigned_package_is_noted_against_the_key_pinned_on_first_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let claude = claude();
+    for name in ["a", "b"] {
+        let key = tmp.path().join(format!("key-{name}"));
+        assert!(Command::new(BIN).args(["keygen", "--out"]).arg(&key).output().unwrap().status.success());
+        let out = support::build_flagship(
+            &tmp.path().join("out"),
+            &["--hosts", "claude", "--sign-key", key.to_str().unwrap()],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let root = plugin_root(&tmp.path().join("out"), &claude);
+        self_check(&root, &home);
+        let ctx = context_of(&claude, &hook("claude", &root, &home, b"").stdout);
+        if name == "a" {
+            assert!(!ctx.contains("Note:"), "first use pins the key: {ctx}");
+        } else {
+            assert!(ctx.contains("is pinned to"), "a new key is not silently accepted: {ctx}");
+        }
+    }
+}
+
+#[cfg(debug_assertions)]
+#[test]
+fn a_hook_held_up_past_its_hard_limit_prints_the_static_payload_in_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    build_packages(tmp.path());
+    let t = claude();
+    let root = plugin_root(tmp.path(), &t);
+    let start = std::time::Instant::now();
+    let out = Command::new(BIN)
+        .args(["hook", "session-start", "--host", "claude", "--root"])
+        .arg(&root)
+        .env("SKILLWRIGHT_HOME", tmp.path().join("home"))
+        .env("SKILLWRIGHT_TEST_HOOK_DELAY_MS", "60000")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(start.elapsed() < std::time::Duration::from_secs(10), "{:?}", start.elapsed());
+    assert_eq!(out.status.code(), Some(0));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let fallback = std::fs::read_to_string(root.join("hooks/static/claude")).unwrap();
+    assert!(printed.trim_end() == fallback.trim_end(), "the static payload, once");
 }
 
 #[test]
@@ -170,9 +256,11 @@ fn declining_skills_are_noted_from_local_metrics() {
     let tmp = tempfile::tempdir().unwrap();
     build_packages(tmp.path());
     let home = tmp.path().join("home");
+    let root = plugin_root(tmp.path(), &claude());
     for outcome in ["success"; 8].into_iter().chain(["failure"; 5]) {
         let st = Command::new(BIN)
-            .args(["metrics", "record", "--skill", "systematic-debugging", "--outcome", outcome])
+            .args(["metrics", "record", "--skill", "systematic-debugging", "--outcome", outcome, "--root"])
+            .arg(&root)
             .env("SKILLWRIGHT_HOME", &home)
             .stderr(Stdio::null())
             .status()

@@ -49,19 +49,22 @@ pub struct IndexSkill {
     pub tracks: Vec<String>,
 }
 
+impl IndexSkill {
+    /// The index entry of a parsed skill.
+    pub fn of(s: &crate::Skill) -> IndexSkill {
+        IndexSkill {
+            name: s.name().to_string(),
+            description: s.description().to_string(),
+            dir: s.dir.clone(),
+            tracks: s.meta.metrics_tracks.clone(),
+        }
+    }
+}
+
 impl Index {
     /// The index of a pack's skills, sorted by name.
     pub fn of(pack: &crate::Pack, set: &crate::SkillSet) -> Index {
-        let mut skills: Vec<IndexSkill> = set
-            .skills
-            .iter()
-            .map(|s| IndexSkill {
-                name: s.name().to_string(),
-                description: s.description().to_string(),
-                dir: s.dir.clone(),
-                tracks: s.meta.metrics_tracks.clone(),
-            })
-            .collect();
+        let mut skills: Vec<IndexSkill> = set.skills.iter().map(IndexSkill::of).collect();
         skills.sort_by(|a, b| a.name.cmp(&b.name));
         Index {
             pack: pack.name.clone(),

@@ -62,12 +62,9 @@ fn kind(ft: &std::fs::FileType) -> &'static str {
     }
 }
 
-/// Reads the whole of `path` if it is a regular file of at most `limit` bytes.
-///
-/// On Unix the file is opened non-blocking (and without following a final symlink when `links`
-/// is [`Links::Refuse`]) and its type is checked on the open descriptor, so a FIFO swapped in
-/// after a check cannot make the read hang.
-pub fn read_bounded(path: &Path, limit: u64, links: Links) -> Result<Vec<u8>, ReadError> {
+/// Opens `path` for reading if it is a regular file, without blocking on a FIFO or device and,
+/// with [`Links::Refuse`], without following a final symlink. Returns the file and its size.
+pub fn open_regular(path: &Path, links: Links) -> Result<(std::fs::File, u64), ReadError> {
     let err = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound => ReadError::NotFound(path.to_path_buf()),
         _ => ReadError::Io(path.to_path_buf(), e),
@@ -84,12 +81,71 @@ pub fn read_bounded(path: &Path, limit: u64, links: Links) -> Result<Vec<u8>, Re
     if !meta.is_file() {
         return Err(ReadError::NotRegular(path.to_path_buf(), kind(&meta.file_type())));
     }
-    if meta.len() > limit {
-        return Err(ReadError::TooLarge(path.to_path_buf(), meta.len(), limit));
+    Ok((file, meta.len()))
+}
+
+/// The last `limit` bytes of the regular file `path` (all of it when smaller), starting at a line
+/// boundary when cut: for append-only logs that may grow without bound.
+pub fn read_tail(path: &Path, limit: u64, links: Links) -> Result<Vec<u8>, ReadError> {
+    use std::io::{Seek, SeekFrom};
+    let (mut file, len) = open_regular(path, links)?;
+    let io = |e| ReadError::Io(path.to_path_buf(), e);
+    let mut buf = Vec::new();
+    if len > limit {
+        file.seek(SeekFrom::Start(len - limit)).map_err(io)?;
+        file.take(limit).read_to_end(&mut buf).map_err(io)?;
+        let first = buf.iter().position(|&b| b == b'\n').map_or(buf.len(), |i| i + 1);
+        buf.drain(..first);
+    } else {
+        file.take(limit).read_to_end(&mut buf).map_err(io)?;
     }
-    let mut buf = Vec::with_capacity(meta.len() as usize);
+    Ok(buf)
+}
+
+/// Opens (creating it, mode 0600) the lock file `path` and takes an exclusive lock on it. A
+/// symlink, FIFO or anything else that is not a regular file is refused before it can block.
+pub fn lock(path: &Path) -> std::io::Result<std::fs::File> {
+    let file = open_lock_file(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{}: not a regular file", path.display()),
+        ));
+    }
+    file.lock()?;
+    Ok(file)
+}
+
+#[cfg(unix)]
+fn open_lock_file(path: &Path) -> std::io::Result<std::fs::File> {
+    use rustix::fs::{Mode, OFlags, open};
+    let flags = OFlags::RDWR
+        | OFlags::CREATE
+        | OFlags::NONBLOCK
+        | OFlags::NOFOLLOW
+        | OFlags::CLOEXEC
+        | OFlags::NOCTTY;
+    Ok(std::fs::File::from(open(path, flags, Mode::from_raw_mode(0o600))?))
+}
+
+#[cfg(not(unix))]
+fn open_lock_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path)
+}
+
+/// Reads the whole of `path` if it is a regular file of at most `limit` bytes.
+///
+/// On Unix the file is opened non-blocking (and without following a final symlink when `links`
+/// is [`Links::Refuse`]) and its type is checked on the open descriptor, so a FIFO swapped in
+/// after a check cannot make the read hang.
+pub fn read_bounded(path: &Path, limit: u64, links: Links) -> Result<Vec<u8>, ReadError> {
+    let (file, len) = open_regular(path, links)?;
+    if len > limit {
+        return Err(ReadError::TooLarge(path.to_path_buf(), len, limit));
+    }
+    let mut buf = Vec::with_capacity(len as usize);
     // The file may grow after the check: never read more than the limit allows.
-    file.take(limit + 1).read_to_end(&mut buf).map_err(err)?;
+    file.take(limit + 1).read_to_end(&mut buf).map_err(|e| ReadError::Io(path.to_path_buf(), e))?;
     if buf.len() as u64 > limit {
         return Err(ReadError::TooLarge(path.to_path_buf(), buf.len() as u64, limit));
     }

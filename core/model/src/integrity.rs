@@ -2,7 +2,7 @@
 //! optional secp256k1 ECDSA signature over its exact bytes (`integrity.sig`).
 
 use k256::ecdsa::signature::{Signer, Verifier};
-use k256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use k256::ecdsa::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -119,7 +119,7 @@ pub fn public_hex(key: &SigningKey) -> String {
 
 /// Hex signature (r‖s) of `bytes`.
 pub fn sign(key: &SigningKey, bytes: &[u8]) -> String {
-    let sig: Signature = key.sign(bytes);
+    let sig: k256::ecdsa::Signature = key.sign(bytes);
     hex::encode(sig.to_bytes())
 }
 
@@ -128,11 +128,11 @@ pub fn verify_signature(pubkey_hex: &str, bytes: &[u8], sig_hex: &str) -> bool {
     let Ok(pk) = hex::decode(pubkey_hex.trim()) else { return false };
     let Ok(vk) = VerifyingKey::from_sec1_bytes(&pk) else { return false };
     let Ok(sig) = hex::decode(sig_hex.trim()) else { return false };
-    let Ok(sig) = Signature::from_slice(&sig) else { return false };
+    let Ok(sig) = k256::ecdsa::Signature::from_slice(&sig) else { return false };
     vk.verify(bytes, &sig).is_ok()
 }
 
-/// One discrepancy found by [`verify_dir`].
+/// One file that differs from the manifest, found by [`check_dir`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "path", rename_all = "lowercase")]
 pub enum Finding {
@@ -140,63 +140,115 @@ pub enum Finding {
     Added(String),
     /// A listed file that is not on disk.
     Missing(String),
-    /// A listed file whose hash differs.
+    /// A listed file whose hash differs (or that is no longer a regular file).
     Changed(String),
-    /// The signature is absent, malformed or does not match.
-    Signature(String),
 }
 
-/// Checks a package directory against its manifest (and signature, when present or required).
-/// `expected_key` pins the signer; `hash_bin` also hashes `bin/` (slow for large binaries).
-pub fn verify_dir(
-    dir: &Path,
-    expected_key: Option<&str>,
-    hash_bin: bool,
-) -> Result<(Manifest, Vec<Finding>), Error> {
-    let bytes =
-        std::fs::read(dir.join(MANIFEST)).map_err(|e| Error::Manifest(format!("cannot read: {e}")))?;
+/// What the signature files of a package say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Signature {
+    /// No signature and no public key.
+    Unsigned,
+    /// integrity.sig verifies integrity.json under the public key the manifest names. Who that
+    /// key belongs to is a question of trust (see the runtime's `trust`), not of this check.
+    Valid {
+        /// The signer's public key (hex SEC1 compressed, lowercase).
+        key: String,
+    },
+    /// The signature is missing, malformed or does not match.
+    Bad {
+        /// What is wrong.
+        why: String,
+    },
+}
+
+/// A package directory compared with its manifest.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// Files that differ.
+    pub files: Vec<Finding>,
+    /// The signature.
+    pub signature: Signature,
+}
+
+/// Largest integrity.json read.
+pub const MAX_MANIFEST: u64 = 64 * 1024 * 1024;
+
+/// The hex sha256 of a regular file, streamed (no FIFO, device or symlink is opened).
+pub fn sha256_file(path: &Path) -> Result<String, crate::fsio::ReadError> {
+    use std::io::Read;
+    let (mut f, _) = crate::fsio::open_regular(path, crate::fsio::Links::Refuse)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) => return Err(crate::fsio::ReadError::Io(path.to_path_buf(), e)),
+        }
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// A public key as given by a person (hex SEC1, compressed or not), checked and normalized to
+/// lowercase compressed hex.
+pub fn parse_public_key(text: &str) -> Result<String, Error> {
+    let bad = || {
+        Error::Key(format!(
+            "`{}` is not a secp256k1 public key (66 hex characters, as `skillwright keygen` prints)",
+            crate::text::one_line(text, 80)
+        ))
+    };
+    let bytes = hex::decode(text.trim()).map_err(|_| bad())?;
+    let key = VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| bad())?;
+    Ok(hex::encode(key.to_sec1_point(true).as_bytes()))
+}
+
+/// Compares a package directory with its integrity.json and checks its signature.
+/// `hash_bin` also hashes `bin/` (the bundled binaries: the slowest part).
+pub fn check_dir(dir: &Path, hash_bin: bool) -> Result<Check, Error> {
+    use crate::fsio::{Links, read_bounded};
+    let bytes = read_bounded(&dir.join(MANIFEST), MAX_MANIFEST, Links::Refuse)
+        .map_err(|e| Error::Manifest(format!("cannot read {}: {e}", dir.join(MANIFEST).display())))?;
     let manifest = Manifest::parse(&bytes)?;
-    let mut findings = Vec::new();
-    let on_disk = list_files(dir);
+    let mut files = Vec::new();
     for (path, want) in &manifest.files {
-        let p = dir.join(path);
-        match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.is_file() => {
-                if !hash_bin && path.starts_with("bin/") {
-                    continue;
-                }
-                match std::fs::read(&p) {
-                    Ok(b) if &sha256(&b) == want => {}
-                    _ => findings.push(Finding::Changed(path.clone())),
-                }
-            }
-            Ok(_) => findings.push(Finding::Changed(path.clone())),
-            Err(_) => findings.push(Finding::Missing(path.clone())),
+        if !hash_bin && path.starts_with("bin/") {
+            continue;
+        }
+        match sha256_file(&dir.join(path)) {
+            Ok(h) if &h == want => {}
+            Ok(_) => files.push(Finding::Changed(path.clone())),
+            Err(e) if e.is_not_found() => files.push(Finding::Missing(path.clone())),
+            Err(_) => files.push(Finding::Changed(path.clone())),
         }
     }
-    for path in on_disk {
+    for path in list_files(dir) {
         if path != MANIFEST && path != SIGNATURE && !manifest.files.contains_key(&path) {
-            findings.push(Finding::Added(path));
+            files.push(Finding::Added(path));
         }
     }
-    let sig = std::fs::read_to_string(dir.join(SIGNATURE)).ok();
-    match (&manifest.public_key, sig, expected_key) {
-        (Some(_), None, _) => findings.push(Finding::Signature("integrity.sig is missing".into())),
-        (None, _, Some(_)) => findings.push(Finding::Signature("package is not signed".into())),
-        (None, Some(_), None) => findings
-            .push(Finding::Signature("integrity.sig present but no public key in integrity.json".into())),
-        (Some(pk), Some(sig), expected) => {
-            if let Some(e) = expected
-                && !e.trim().eq_ignore_ascii_case(pk)
-            {
-                findings.push(Finding::Signature(format!("signed by {pk}, expected {}", e.trim())));
-            } else if !verify_signature(pk, &bytes, &sig) {
-                findings.push(Finding::Signature("signature does not match integrity.json".into()));
-            }
+    let sig = match read_bounded(&dir.join(SIGNATURE), 4096, Links::Refuse) {
+        Ok(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => Some(format!("unreadable: {e}")),
+    };
+    let signature = match (&manifest.public_key, sig) {
+        (None, None) => Signature::Unsigned,
+        (Some(_), None) => Signature::Bad { why: "integrity.sig is missing".into() },
+        (None, Some(_)) => {
+            Signature::Bad { why: "integrity.sig present but no public key in integrity.json".into() }
         }
-        (None, None, None) => {}
-    }
-    Ok((manifest, findings))
+        (Some(pk), Some(sig)) => match parse_public_key(pk) {
+            Ok(key) if verify_signature(&key, &bytes, &sig) => Signature::Valid { key },
+            Ok(_) => Signature::Bad { why: "signature does not match integrity.json".into() },
+            Err(_) => Signature::Bad { why: "the public key in integrity.json is malformed".into() },
+        },
+    };
+    Ok(Check { manifest, files, signature })
 }
 
 /// Every regular file under `dir`, relative and `/`-separated, sorted; symlinks count as files

@@ -11,7 +11,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
 use skillwright_model::context::Index;
-use skillwright_runtime::{Env, feedback as fb, hook, metrics, package, search, store};
+use skillwright_runtime::{Env, feedback as fb, hook, metrics, package, search, state, store, trust};
 use std::path::Path;
 
 fn fail(code: &str, msg: impl std::fmt::Display) -> Error {
@@ -19,10 +19,17 @@ fn fail(code: &str, msg: impl std::fmt::Display) -> Error {
     Error::new(status, format!("{code}: {msg}"))
 }
 
+fn state_code(e: &state::Error) -> &'static str {
+    match e {
+        state::Error::NoHome => "NO_HOME",
+        _ => "IO",
+    }
+}
+
 fn store_err(e: store::Error) -> Error {
     let code = match &e {
-        store::Error::NoHome => "NO_HOME",
-        store::Error::Io { .. } => "IO",
+        store::Error::State(s) => state_code(s),
+        store::Error::Io { .. } | store::Error::Read(_) => "IO",
         _ => "INVALID_ARG",
     };
     fail(code, e)
@@ -30,7 +37,7 @@ fn store_err(e: store::Error) -> Error {
 
 fn metrics_err(e: metrics::Error) -> Error {
     let code = match &e {
-        metrics::Error::NoHome => "NO_HOME",
+        metrics::Error::State(s) => state_code(s),
         metrics::Error::Io { .. } => "IO",
         metrics::Error::Invalid(_) => "INVALID_ARG",
     };
@@ -39,7 +46,7 @@ fn metrics_err(e: metrics::Error) -> Error {
 
 /// The process environment, as the runtime takes it.
 fn env() -> Env {
-    Env::from_vars(|k| std::env::var_os(k))
+    Env::from_vars(|k| std::env::var_os(k)).in_dir(std::env::current_dir().ok().as_deref())
 }
 
 fn package_err(e: package::Error) -> Error {
@@ -65,12 +72,18 @@ pub fn session_context(host: String, root: String, source: Option<String>) -> Re
     let root = Path::new(&root);
     let cli = root.join("bin").join(env!("SKILLWRIGHT_TRIPLE")).join("skillwright");
     let runtime = cli.is_file().then(|| cli.display().to_string());
-    hook::session_start(&host, root, &hook::HostInput { source }, runtime.as_deref(), &env()).map_err(|e| {
-        match e {
+    let env = env();
+    let start = hook::session_start(&host, root, &hook::HostInput { source }, runtime.as_deref(), &env)
+        .map_err(|e| match e {
             hook::Error::Package(p) => package_err(p),
             e @ hook::Error::UnknownHost { .. } => fail("INVALID_ARG", e),
-        }
-    })
+        })?;
+    if start.refresh {
+        // The host process lives on: renew the self-check verdict on a thread of its own.
+        let root = root.to_path_buf();
+        std::thread::spawn(move || skillwright_runtime::tamper::refresh(&root, &env));
+    }
+    Ok(start.payload)
 }
 
 /// One skill of a pack.
@@ -155,19 +168,36 @@ pub fn store_list(prefix: Option<String>) -> Result<Vec<String>> {
     open_store()?.list(prefix.as_deref().unwrap_or("")).map_err(store_err)
 }
 
-/// Records one run of a skill: `outcome` is success, failure, partial or skipped. Returns the
-/// recorded run.
+/// Records one run of a skill of the package at `root`: `outcome` is success, failure, partial,
+/// skipped or used; `metrics` maps names the skill declares to numbers or short strings. Returns
+/// the recorded run.
 #[napi(catch_unwind)]
 pub fn record_metric(
+    root: String,
     skill: String,
     outcome: String,
     duration_s: Option<f64>,
     notes: Option<String>,
+    metrics: Option<std::collections::HashMap<String, Value>>,
 ) -> Result<Value> {
     let parsed: metrics::Outcome = serde_json::from_value(Value::String(outcome.clone())).map_err(|_| {
-        fail("INVALID_ARG", format!("outcome `{outcome}`: use success, failure, partial or skipped"))
+        fail("INVALID_ARG", format!("outcome `{outcome}`: use success, failure, partial, skipped or used"))
     })?;
-    let run = metrics::record(&env(), &skill, parsed, duration_s, notes.as_deref()).map_err(metrics_err)?;
+    let idx = index(&root)?;
+    let entry =
+        idx.get(&skill).ok_or_else(|| fail("NOT_FOUND", format!("this pack has no skill `{skill}`")))?;
+    let mut values = Vec::new();
+    for (name, v) in metrics.unwrap_or_default() {
+        let value = match v {
+            Value::Number(n) => metrics::Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+            Value::String(s) => metrics::Value::Text(s),
+            _ => return Err(fail("INVALID_ARG", format!("metric `{name}` must be a number or a string"))),
+        };
+        values.push((name, value));
+    }
+    values.sort_by(|a, b| a.0.cmp(&b.0));
+    let new = metrics::NewRun { outcome: Some(parsed), duration_s, notes, metrics: values };
+    let run = metrics::record(&env(), entry, new).map_err(metrics_err)?;
     serde_json::to_value(run).map_err(|e| fail("IO", e))
 }
 
@@ -179,16 +209,24 @@ pub fn feedback(skill: Option<String>) -> Result<Value> {
     serde_json::to_value(fb::compute(&runs, skill.as_deref())).map_err(|e| fail("IO", e))
 }
 
-/// Checks a package against its integrity.json and signature (`pubkey` pins the signer). Returns
-/// `{ ok, pack, version, host, signed, findings }`; throws `INTEGRITY` when there is no usable
-/// manifest at all.
+/// Checks a package against its integrity.json and signature, trusting `pubkey` if given, else
+/// the key pinned for the pack. Returns `{ ok, verdict, pack, version, host, signature, findings }`
+/// where `ok` means signed by a trusted key and intact; throws `INTEGRITY` when there is no usable
+/// manifest and `INVALID_ARG` for a malformed key.
 #[napi(catch_unwind)]
 pub fn verify(root: String, pubkey: Option<String>) -> Result<Value> {
-    let (m, findings) = skillwright_model::integrity::verify_dir(Path::new(&root), pubkey.as_deref(), true)
-        .map_err(|e| fail("INTEGRITY", e))?;
+    let given = pubkey
+        .as_deref()
+        .map(skillwright_model::integrity::parse_public_key)
+        .transpose()
+        .map_err(|e| fail("INVALID_ARG", e))?;
+    let check =
+        skillwright_model::integrity::check_dir(Path::new(&root), true).map_err(|e| fail("INTEGRITY", e))?;
+    let verdict = trust::judge(&check, given.as_deref(), &[], &trust::load(&env()));
+    let m = &check.manifest;
     Ok(serde_json::json!({
-        "ok": findings.is_empty(), "pack": m.pack, "version": m.version, "host": m.host,
-        "signed": m.public_key.is_some(), "findings": findings,
+        "ok": verdict.verified(), "verdict": verdict, "pack": m.pack, "version": m.version, "host": m.host,
+        "signature": check.signature, "findings": check.files,
     }))
 }
 

@@ -118,25 +118,30 @@ test("store get/set/incr/append/list/delete", () => {
 });
 
 test("recordMetric and feedback", () => {
-  const run = addon.recordMetric("node-skill", "success", 1.5, "fine\nreally");
-  assert.equal(run.skill, "node-skill");
+  const skill = SKILLS[0];
+  const run = addon.recordMetric(PKG, skill, "success", 1.5, "fine\nreally");
+  assert.equal(run.skill, skill);
   assert.equal(run.outcome, "success");
   assert.ok(!run.notes.includes("\n"), "control characters are flattened");
-  addon.recordMetric("node-skill", "failure");
-  addon.recordMetric("node-skill", "success");
-  const fb = addon.feedback("node-skill");
+  addon.recordMetric(PKG, skill, "failure");
+  addon.recordMetric(PKG, skill, "success");
+  addon.recordMetric(PKG, skill, "used");
+  const fb = addon.feedback(skill);
   assert.equal(fb.length, 1);
   assert.equal(fb[0].runs, 3);
+  assert.equal(fb[0].uses, 1);
   assert.ok(Math.abs(fb[0].rate - 2 / 3) < 1e-9);
-  throwsWith(() => addon.recordMetric("node-skill", "meh"), "INVALID_ARG:");
-  throwsWith(() => addon.recordMetric("Not A Name", "success"), "INVALID_ARG:");
-  throwsWith(() => addon.recordMetric("node-skill", "success", -1), "INVALID_ARG:");
-  throwsWith(() => addon.recordMetric("node-skill", "success", NaN), "INVALID_ARG:");
+  throwsWith(() => addon.recordMetric(PKG, skill, "meh"), "INVALID_ARG:");
+  throwsWith(() => addon.recordMetric(PKG, "not-in-this-pack", "success"), "NOT_FOUND:");
+  throwsWith(() => addon.recordMetric(PKG, skill, "success", -1), "INVALID_ARG:");
+  throwsWith(() => addon.recordMetric(PKG, skill, "success", NaN), "INVALID_ARG:");
+  throwsWith(() => addon.recordMetric(PKG, skill, "success", 1, "", { undeclared_metric: 1 }), "INVALID_ARG:");
 });
 
 test("verify reports an intact package and a tampered copy", () => {
   const ok = addon.verify(PKG);
-  assert.equal(ok.ok, true);
+  assert.ok(["unsigned", "unpinned"].includes(ok.verdict.verdict), JSON.stringify(ok.verdict));
+  assert.deepEqual(ok.findings, []);
   assert.equal(ok.host, "opencode");
   const copy = copyPackage();
   try {
@@ -180,9 +185,14 @@ test("the OpenCode plugin registers the skills and adds the context in-process",
 });
 
 test("the plugin prefers the addon, then the binary, then the static context", async () => {
-  // A changed file makes the runtime (addon or binary) add a tamper note; the static file cannot,
-  // so the note tells which path produced the context. Each case gets its own copy: the loader
-  // caches the context per process and Node caches a loaded addon by path.
+  // A skill whose recent runs fail makes the runtime (addon or binary) add a note from local
+  // metrics; the static file cannot, so the note tells which path produced the context. Each case
+  // gets its own copy: the loader caches the context per process and Node caches a loaded addon
+  // by path.
+  const declining = SKILLS[1];
+  for (const outcome of [...Array(8).fill("success"), ...Array(5).fill("failure")]) {
+    addon.recordMetric(PKG, declining, outcome);
+  }
   const cases = [
     { remove: ["skillwright"], live: true, why: "addon alone gives the live context" },
     { remove: ["skillwright.node"], live: true, why: "binary alone gives the live context" },
@@ -191,10 +201,9 @@ test("the plugin prefers the addon, then the binary, then the static context", a
   for (const c of cases) {
     const copy = copyPackage();
     try {
-      writeFileSync(join(copy, "skills", SKILLS[0], "SKILL.md"), "tampered\n");
       for (const f of c.remove) rmSync(join(copy, "bin", TRIPLE, f));
       const { system } = await runPlugin(copy);
-      if (c.live) assert.match(system[0], /modified after it was built/, c.why);
+      if (c.live) assert.match(system[0], new RegExp(`recent runs of ${declining}`), c.why);
       else assert.equal(system[0], readFileSync(join(copy, "hooks/static/opencode"), "utf8").trim(), c.why);
     } finally {
       rmSync(copy, { recursive: true, force: true });

@@ -39,40 +39,54 @@ pub enum Error {
     },
 }
 
+/// What the hook prints, and whether the package's self-check should be renewed in the
+/// background (see [`crate::tamper`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Start {
+    /// The payload, exactly as printed (no final newline).
+    pub payload: String,
+    /// Whether the caller should run [`crate::tamper::refresh`] now, off the session's path.
+    pub refresh: bool,
+}
+
 /// The payload for `host` from the package at `root`. `runtime` is the command that runs this
-/// binary (named in the context).
+/// binary (named in the context). Reads a constant number of small files whatever the pack's
+/// size: the precomputed context, the metrics tally and the cached self-check verdict.
 pub fn session_start(
     host: &str,
     root: &Path,
     input: &HostInput,
     runtime: Option<&str>,
     env: &Env,
-) -> Result<String, Error> {
+) -> Result<Start, Error> {
     let ctx = package::context(root)?;
     let unknown =
         || Error::UnknownHost { host: host.to_string(), served: ctx.payloads.keys().cloned().collect() };
     // A resumed session already has the context.
     if env.disabled || input.source.as_deref() == Some("resume") {
-        return ctx.empty_payload(host).ok_or_else(unknown);
+        let payload = ctx.empty_payload(host).ok_or_else(unknown)?;
+        return Ok(Start { payload, refresh: false });
     }
     if !ctx.payloads.contains_key(host) {
         return Err(unknown());
     }
+    let check = crate::tamper::cached(root, env, std::time::SystemTime::now());
     let mut notes = Vec::new();
     notes.extend(declining_note(root, env));
-    notes.extend(crate::tamper::note(root, env));
+    notes.extend(check.note);
     let text = ctx.render(runtime, &notes);
-    ctx.payload(host, &text).ok_or_else(unknown)
+    let payload = ctx.payload(host, &text).ok_or_else(unknown)?;
+    Ok(Start { payload, refresh: check.stale && env.home.is_some() })
 }
 
-/// A note naming this pack's skills whose recent success rate is falling.
+/// A note naming this pack's skills whose recent success rate is falling, from the metrics tally.
 fn declining_note(root: &Path, env: &Env) -> Option<String> {
-    let dir = crate::metrics::dir(env).ok()?;
-    let (runs, _) = crate::metrics::read(&dir, Some(2));
-    let names: Vec<String> = crate::feedback::compute(&runs, None)
-        .into_iter()
-        .filter(|f| f.declining && is_skill_of(root, &f.skill))
-        .map(|f| format!("{} ({:.0}% recently)", f.skill, f.recent_rate.unwrap_or(0.0) * 100.0))
+    let dir = crate::state::dir(env, "metrics").ok()?;
+    let tallies = crate::metrics::read_summary(&dir);
+    let names: Vec<String> = tallies
+        .iter()
+        .filter(|(skill, t)| t.declining() && is_skill_of(root, skill))
+        .map(|(skill, t)| format!("{skill} ({:.0}% recently)", t.recent_rate().unwrap_or(0.0) * 100.0))
         .take(3)
         .collect();
     if names.is_empty() {

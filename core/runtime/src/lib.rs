@@ -12,8 +12,10 @@ pub mod hook;
 pub mod metrics;
 pub mod package;
 pub mod search;
+pub mod state;
 pub mod store;
 pub mod tamper;
+pub mod trust;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -28,6 +30,9 @@ pub struct Env {
     pub session: Option<String>,
     /// `SKILLWRIGHT_DISABLE=1`: hooks add nothing.
     pub disabled: bool,
+    /// The project the agent works in (`$SKILLWRIGHT_PROJECT`, else the caller's working tree),
+    /// recorded with stored values and runs.
+    pub project: Option<PathBuf>,
 }
 
 /// There is no state directory to use.
@@ -46,7 +51,18 @@ impl Env {
             .and_then(|s| s.into_string().ok())
             .filter(|s| s.len() < 200 && !s.chars().any(char::is_control));
         let disabled = var("SKILLWRIGHT_DISABLE").is_some_and(|v| v == "1");
-        Env { home, session, disabled }
+        let project = set("SKILLWRIGHT_PROJECT").map(PathBuf::from);
+        Env { home, session, disabled, project }
+    }
+
+    /// This environment, with the project taken from `cwd` when none was set: the enclosing git
+    /// working tree, else `cwd` itself.
+    pub fn in_dir(mut self, cwd: Option<&Path>) -> Env {
+        if self.project.is_none() {
+            self.project = cwd
+                .map(|d| d.ancestors().take(64).find(|a| a.join(".git").exists()).unwrap_or(d).to_path_buf());
+        }
+        self
     }
 
     /// A state directory at `home` and nothing else set (tests, embedders).

@@ -1,0 +1,181 @@
+//! `skillwright hook …`: what the hosts run. Each prints exactly what its host reads and never
+//! holds a session up.
+
+use crate::Result;
+use crate::runtime::{env, package_root};
+use clap::Subcommand;
+use skillwright_runtime::{hook, tamper};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long the hook may take before the pre-rendered payload is printed instead: well under the
+/// shortest timeout a host gives a session-start hook (10 s).
+pub const HARD_LIMIT: Duration = Duration::from_secs(3);
+
+#[derive(Subcommand)]
+pub enum HookCommand {
+    /// Print the session-start payload for HOST on stdout, in the shape that host reads.
+    ///
+    /// Exits 0 with the payload (an empty one with SKILLWRIGHT_DISABLE=1 or for a resumed
+    /// session); exits 2 with a message on stderr when the package cannot be read or does not
+    /// serve HOST; the package's launcher then prints its pre-rendered payload instead. Past
+    /// 3 seconds the pre-rendered payload is printed and the hook ends, whatever held it up.
+    SessionStart {
+        /// Host id (the hosts are listed below).
+        #[arg(long)]
+        host: String,
+        /// Package root (default: the package that ships this binary under bin/<triple>/).
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+    /// Check the package against its signed manifest and cache the verdict for the next session
+    /// start (started in the background by session-start when the cached verdict is old).
+    #[command(hide = true)]
+    SelfCheck {
+        /// Package root.
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+}
+
+pub fn hook(c: HookCommand) -> Result<ExitCode> {
+    match c {
+        HookCommand::SessionStart { host, root } => session_start(host, root),
+        HookCommand::SelfCheck { root } => {
+            tamper::refresh(&package_root(root)?, &env());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints `payload` (and a newline) in one write, unless something already printed.
+fn emit(printed: &Mutex<bool>, payload: &[u8]) -> bool {
+    let Ok(mut done) = printed.lock() else { return false };
+    if *done {
+        return false;
+    }
+    *done = true;
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(&[payload, b"\n"].concat());
+    let _ = out.flush();
+    true
+}
+
+fn session_start(host: String, root: Option<PathBuf>) -> Result<ExitCode> {
+    let root = package_root(root)?;
+    let printed = Arc::new(Mutex::new(false));
+    // The hard limit: whatever holds the hook up (a stalled file system, a slow disk), the host
+    // gets the pre-rendered payload in time and the process ends.
+    {
+        let (printed, root, host) = (printed.clone(), root.clone(), host.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(HARD_LIMIT);
+            let fallback = static_payload(&root, &host);
+            if emit(&printed, &fallback) {
+                std::process::exit(0);
+            }
+        });
+    }
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("SKILLWRIGHT_TEST_HOOK_DELAY_MS").ok().and_then(|v| v.parse().ok()) {
+        std::thread::sleep(Duration::from_millis(ms)); // lets the tests prove the hard limit
+    }
+    let start = std::panic::catch_unwind(|| -> Result<hook::Start> {
+        let input = hook::HostInput::parse(&read_stdin());
+        let exe = std::env::current_exe().ok().map(|p| p.display().to_string());
+        Ok(hook::session_start(&host, &root, &input, exe.as_deref(), &env())?)
+    })
+    .unwrap_or_else(|_| Err("internal error while building the payload".into()))?;
+    emit(&printed, start.payload.as_bytes());
+    if start.refresh {
+        spawn_self_check(&root);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The package's pre-rendered payload for `host` (empty when there is none).
+fn static_payload(root: &Path, host: &str) -> Vec<u8> {
+    use skillwright_model::fsio::{Links, read_bounded};
+    if !skillwright_model::names::valid_name(host) {
+        return Vec::new();
+    }
+    let mut b =
+        read_bounded(&root.join("hooks/static").join(host), 64 * 1024, Links::Refuse).unwrap_or_default();
+    while b.last() == Some(&b'\n') {
+        b.pop();
+    }
+    b
+}
+
+/// Starts `skillwright hook self-check` detached, in a process group of its own, so the session
+/// does not wait for it and a host that kills the hook's group does not stop it.
+fn spawn_self_check(root: &Path) {
+    let Ok(exe) = std::env::current_exe() else { return };
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["hook", "self-check", "--root"])
+        .arg(root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        const DETACHED_PROCESS: u32 = 0x0000_0008;
+        const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+        cmd.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP);
+    }
+    let _ = cmd.spawn();
+}
+
+/// Reads the host's stdin JSON without ever blocking the session: at most 1 MiB, and only what
+/// arrives within 100 ms.
+fn read_stdin() -> Vec<u8> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return Vec::new();
+    }
+    read_stdin_bounded(Duration::from_millis(100))
+}
+
+/// Unix: poll the descriptor, no thread needed.
+#[cfg(unix)]
+fn read_stdin_bounded(limit: Duration) -> Vec<u8> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let stdin = std::io::stdin();
+    let deadline = std::time::Instant::now() + limit;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16384];
+    while buf.len() < 1024 * 1024 {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let timeout = Timespec { tv_sec: left.as_secs() as _, tv_nsec: left.subsec_nanos() as _ };
+        let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(n) if n > 0 => {}
+            _ => break, // timed out or failed: use what arrived
+        }
+        match stdin.lock().read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    buf.truncate(1024 * 1024);
+    buf
+}
+
+/// Elsewhere: a reader thread, abandoned if the host never closes stdin.
+#[cfg(not(unix))]
+fn read_stdin_bounded(limit: Duration) -> Vec<u8> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = std::io::stdin().lock().take(1024 * 1024).read_to_end(&mut buf);
+        let _ = tx.send(buf);
+    });
+    rx.recv_timeout(limit).unwrap_or_default()
+}
