@@ -1,10 +1,12 @@
 //! The `skillwright` command: author tools (validate, build, verify, …) and the runtime that
 //! ships inside every package (hook, skills, store, metrics, feedback).
 
-pub mod author;
+pub mod build;
 pub mod hook;
 pub mod runtime;
 pub mod state;
+pub mod validate;
+pub mod verify;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,17 +29,17 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check every SKILL.md under a skills root and report every problem with file:line:col.
-    Validate(author::ValidateArgs),
+    Validate(validate::ValidateArgs),
     /// Explain a rule code (e.g. `skillwright explain SW102`), or list all rules.
-    Explain(author::ExplainArgs),
+    Explain(validate::ExplainArgs),
     /// Create a new skill directory with a valid starter SKILL.md.
-    New(author::NewArgs),
+    New(validate::NewArgs),
     /// Render an installable package per host from a skills root.
-    Build(author::BuildArgs),
+    Build(build::BuildArgs),
     /// Check a package directory against its integrity.json (and signature).
-    Verify(author::VerifyArgs),
+    Verify(verify::VerifyArgs),
     /// Make a secp256k1 key pair for signing packages.
-    Keygen(author::KeygenArgs),
+    Keygen(verify::KeygenArgs),
     /// Hooks run by a host (inside an installed package).
     #[command(subcommand)]
     Hook(hook::HookCommand),
@@ -73,12 +75,12 @@ where
         }
     };
     let result = match cli.command {
-        Command::Validate(a) => author::validate(a),
-        Command::Explain(a) => author::explain(a),
-        Command::New(a) => author::new(a),
-        Command::Build(a) => author::build(a),
-        Command::Verify(a) => author::verify(a),
-        Command::Keygen(a) => author::keygen(a),
+        Command::Validate(a) => validate::validate(a),
+        Command::Explain(a) => validate::explain(a),
+        Command::New(a) => validate::new(a),
+        Command::Build(a) => build::build(a),
+        Command::Verify(a) => verify::verify(a),
+        Command::Keygen(a) => verify::keygen(a),
         Command::Hook(c) => hook::hook(c),
         Command::Skills(c) => runtime::skills(c),
         Command::Store(c) => state::store(c),

@@ -1,0 +1,146 @@
+//! `skillwright build`: render a pack into a package per host (or one universal tree).
+
+use crate::Result;
+use crate::validate::{plural, render_diagnostics};
+use clap::{Args, ValueEnum};
+use skillwright_build::report::Format;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct BuildArgs {
+    /// Skills root.
+    #[arg(long, default_value = "skills")]
+    pub skills: PathBuf,
+    /// Pack file with name, description, version and author.
+    #[arg(long, default_value = "skillwright.toml")]
+    pub pack: PathBuf,
+    /// Version to use when the pack file has none.
+    #[arg(long)]
+    pub pack_version: Option<String>,
+    /// Output directory; each host gets OUT/<host>/ and the loss report goes to OUT/REPORT.md (OUT/REPORT-universal.md for --layout universal).
+    #[arg(long, default_value = "target/plugins")]
+    pub out: PathBuf,
+    /// Hosts to build, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub hosts: Vec<String>,
+    /// Write nothing; exit 1 with a diff of every file that differs from a fresh build.
+    #[arg(long)]
+    pub check: bool,
+    /// Bundle binaries from DIR/<triple>/skillwright[.exe] (a release matrix's output), and the
+    /// Node.js addon DIR/<triple>/skillwright.node where present.
+    #[arg(long, conflicts_with = "fake_binaries")]
+    pub bin_dir: Option<PathBuf>,
+    /// Bundle small placeholder files instead of binaries (tests, snapshots).
+    #[arg(long, conflicts_with = "no_binaries")]
+    pub fake_binaries: bool,
+    /// Bundle no binaries at all: launchers and JS loaders then give the pre-rendered static
+    /// context (for repositories that keep binaries out of git).
+    #[arg(long, conflicts_with = "bin_dir")]
+    pub no_binaries: bool,
+    /// `host`: one directory per host (OUT/<host>/). `universal`: one tree (OUT/universal/) with
+    /// every host's manifest side by side, installable by every host from one repository.
+    #[arg(long, value_enum, default_value = "host")]
+    pub layout: LayoutArg,
+    /// Sign with this private key file (or set SKILLWRIGHT_SIGNING_KEY to its path).
+    #[arg(long, env = "SKILLWRIGHT_SIGNING_KEY")]
+    pub sign_key: Option<PathBuf>,
+    /// Add target specs from this directory (DIR/<id>.toml; one with a built-in id replaces it).
+    #[arg(long)]
+    pub targets: Option<PathBuf>,
+    /// Overlay the built-in templates with this directory, file by file (DIR/<host>/<path>
+    /// replaces one built-in file; the rest stay built-in).
+    #[arg(long)]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LayoutArg {
+    Host,
+    Universal,
+}
+
+pub fn build(a: BuildArgs) -> Result<ExitCode> {
+    use skillwright_build::pipeline;
+    let binaries = if a.fake_binaries {
+        pipeline::fake_binaries()
+    } else if a.no_binaries {
+        BTreeMap::new()
+    } else if let Some(dir) = &a.bin_dir {
+        pipeline::binaries_from_dir(dir)?
+    } else {
+        let me = std::env::current_exe()?;
+        let name = if cfg!(windows) { pipeline::EXE_WINDOWS } else { pipeline::EXE };
+        BTreeMap::from([(format!("{}/{name}", crate::TRIPLE), std::fs::read(&me)?.into())])
+    };
+    let opts = pipeline::Options {
+        skills: a.skills.clone(),
+        pack: a.pack,
+        version: a.pack_version,
+        out: a.out.clone(),
+        hosts: a.hosts,
+        check: a.check,
+        targets_dir: a.targets,
+        templates_dir: a.templates,
+        sign_key: a.sign_key,
+        layout: match a.layout {
+            LayoutArg::Host => skillwright_build::plan::Layout::Host,
+            LayoutArg::Universal => skillwright_build::plan::Layout::Universal,
+        },
+    };
+    let outcome = pipeline::build(&opts, &binaries)?;
+    let (errors, warnings) = skillwright_model::diag::counts(&outcome.diagnostics);
+    if !outcome.diagnostics.is_empty() {
+        eprint!("{}", render_diagnostics(Format::Text, &outcome.diagnostics, &a.skills, &outcome.set));
+    }
+    let Some(plan) = outcome.plan else {
+        eprintln!(
+            "build stopped: {errors} error{} in the skills ({warnings} warning{}); nothing was written",
+            plural(errors),
+            plural(warnings)
+        );
+        return Ok(ExitCode::from(1));
+    };
+    eprint!("{}", pipeline::summary_table(&plan, warnings));
+    for p in &plan.packages {
+        for l in &p.loss {
+            eprintln!("  {}: {l}", p.host);
+        }
+    }
+    let out = a.out.display();
+    if a.check {
+        if outcome.stale.is_empty() {
+            eprintln!("check passed: {out} matches a fresh build");
+            return Ok(ExitCode::SUCCESS);
+        }
+        for s in &outcome.stale {
+            println!("--- {}: {}", s.path, if s.detail.contains('\n') { "differs" } else { &s.detail });
+            if s.detail.contains('\n') {
+                print!("{}", s.detail);
+            }
+        }
+        eprintln!(
+            "check failed: {} file{} in {out} differ from a fresh build; run the build to update them",
+            outcome.stale.len(),
+            plural(outcome.stale.len())
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let w = outcome.written.unwrap_or_default();
+    if w.written == 0 && w.removed == 0 {
+        eprintln!("nothing to write: {out} is up to date ({} files)", w.unchanged);
+    } else {
+        eprintln!(
+            "wrote {} file{}, {} unchanged, {} stale removed in {out}",
+            w.written,
+            plural(w.written),
+            w.unchanged,
+            w.removed
+        );
+    }
+    if warnings > 0 {
+        eprintln!("{warnings} warning{} in the skills (see above)", plural(warnings));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,156 @@
+//! Author commands that read a skills source: `validate`, `explain`, `new`.
+
+use crate::Result;
+use clap::{Args, ValueEnum};
+use skillwright_build::report::{self, Format};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+impl From<OutputFormat> for Format {
+    fn from(f: OutputFormat) -> Self {
+        match f {
+            OutputFormat::Text => Format::Text,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Sarif => Format::Sarif,
+            OutputFormat::Github => Format::Github,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct ValidateArgs {
+    /// Skills root: a directory holding one directory per skill.
+    #[arg(default_value = "skills")]
+    root: PathBuf,
+    /// Output format. `text` goes to stderr for people; the others to stdout for tools.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+    /// Also run the quality lint: triggers, overlapping descriptions, body length, heading order.
+    #[arg(long)]
+    strict: bool,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Also judge frontmatter keys against the target specs in this directory (as `build
+    /// --targets`).
+    #[arg(long)]
+    targets: Option<PathBuf>,
+}
+
+/// What the hosts of the built-in targets, or of a targets directory, read.
+fn hosts(dir: Option<&std::path::Path>) -> Result<skillwright_build::validate::Hosts> {
+    let targets = skillwright_build::target::load(dir)?;
+    Ok(skillwright_build::validate::Hosts::of(targets.values()))
+}
+
+pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
+    let (set, mut diags) = skillwright_build::load(&a.root, &hosts(a.targets.as_deref())?)?;
+    if a.strict {
+        diags.extend(skillwright_build::lint::lint(&set));
+        skillwright_model::diag::sort(&mut diags);
+    }
+    let format: Format = a.format.into();
+    let out = render_diagnostics(format, &diags, &a.root, &set);
+    let (errors, warnings) = skillwright_model::diag::counts(&diags);
+    if format == Format::Text {
+        eprint!("{out}");
+        eprintln!(
+            "{} skill{} checked: {errors} error{}, {warnings} warning{}",
+            set.skills.len(),
+            plural(set.skills.len()),
+            plural(errors),
+            plural(warnings)
+        );
+    } else {
+        print!("{out}");
+    }
+    Ok(if errors > 0 || (a.deny_warnings && warnings > 0) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Renders diagnostics with snippets from `set`; colours only for text on a terminal.
+pub fn render_diagnostics(
+    format: Format,
+    diags: &[skillwright_model::Diagnostic],
+    root: &std::path::Path,
+    set: &skillwright_model::SkillSet,
+) -> String {
+    let sources: BTreeMap<String, &str> =
+        set.skills.iter().map(|s| (s.skill_md(), s.source.as_str())).collect();
+    let color =
+        format == Format::Text && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    report::render(format, diags, &root.to_string_lossy(), &sources, color)
+}
+
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// Rule code (SW102) or name (name-invalid). Omit to list every rule.
+    code: Option<String>,
+}
+
+pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
+    match a.code {
+        None => {
+            for r in skillwright_model::rules::RULES {
+                println!("{}  {:<8} {:<26} {}", r.code, r.severity.as_str(), r.name, r.summary);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(code) => match skillwright_model::rules::find(&code) {
+            Some(r) => {
+                println!("{} {} ({})\n\n{}\n\n{}", r.code, r.name, r.severity.as_str(), r.summary, r.explain);
+                Ok(ExitCode::SUCCESS)
+            }
+            None => Err(format!("no rule `{code}`; `skillwright explain` lists them all").into()),
+        },
+    }
+}
+
+#[derive(Args)]
+pub struct NewArgs {
+    /// Name of the skill (lowercase letters, digits, hyphens); also its directory name.
+    name: String,
+    /// Skills root to create it in.
+    #[arg(long, default_value = "skills")]
+    root: PathBuf,
+}
+
+pub fn new(a: NewArgs) -> Result<ExitCode> {
+    if !skillwright_model::names::valid_name(&a.name) {
+        return Err(format!(
+            "`{}` is not a valid skill name: use 1-64 lowercase letters, digits and single hyphens",
+            a.name
+        )
+        .into());
+    }
+    let dir = a.root.join(&a.name);
+    if dir.exists() {
+        return Err(format!("{} already exists", dir.display()).into());
+    }
+    std::fs::create_dir_all(&dir)?;
+    let title = a.name.replace('-', " ");
+    let text = format!(
+        "---\nname: {name}\ndescription: \"TODO say what this skill does. Use when TODO the situation, in the user's words.\"\nversion: 0.1.0\nrequires:\n  tools: []\n  runtime: false\nmetrics:\n  tracks: [outcome]\n  improves: []\n---\n\n# {title}\n\n## When to use\n\n## Procedure\n\n1. First step.\n\n## Record the outcome\n\n```sh\nskillwright metrics record --skill {name} --outcome success\n```\n",
+        name = a.name
+    );
+    std::fs::write(dir.join("SKILL.md"), text)?;
+    eprintln!(
+        "created {}/SKILL.md; fill in the TODOs, then run `skillwright validate --strict {}`",
+        dir.display(),
+        a.root.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
