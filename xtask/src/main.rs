@@ -2,7 +2,7 @@
 
 mod bench;
 mod e2e;
-mod report;
+mod files;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

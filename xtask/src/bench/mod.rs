@@ -1,9 +1,13 @@
-//! `cargo xtask bench`: skillwright side by side with the tools people already use, in one run,
-//! reported as ratios. Never a test: nothing here asserts a time.
+//! `cargo xtask bench`: skillwright side by side with the tools people already use, as ratios.
 //!
-//! Peers are installed, pinned, into `target/bench/peers` from the npm registry and PyPI. Each
-//! measurement runs a fresh process per sample and reads its wall time and peak RSS (`wait4`).
+//! Never a test: nothing here asserts a time. Peers are installed, pinned, into
+//! `target/bench/peers` from the npm registry and PyPI. Each measurement runs a fresh process per
+//! sample and reads its wall time and peak RSS (`wait4`).
 
+mod report;
+
+use crate::e2e::SKILLS_REF;
+use crate::files::copy_tree;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -11,7 +15,6 @@ use std::time::Instant;
 
 const RULESYNC: &str = "rulesync@17.0.0";
 const AGNIX: &str = "agnix==0.59.3";
-const SKILLS_REF: &str = "skills-ref==0.1.1";
 /// rulesync's names for the hosts it shares with skillwright.
 const RULESYNC_TARGETS: &str = "claudecode,codexcli,cursor,opencode";
 
@@ -46,6 +49,26 @@ pub struct Report {
     pub runs: usize,
     pub measures: Vec<Measure>,
     pub notes: Vec<String>,
+}
+
+impl Measure {
+    /// The figures of one or more samples.
+    fn new(op: &str, tool: &str, pack: &Pack, command: String, samples: Vec<Sample>) -> Measure {
+        let mut ms: Vec<f64> = samples.iter().map(|s| s.ms).collect();
+        ms.sort_by(f64::total_cmp);
+        Measure {
+            op: op.into(),
+            tool: tool.into(),
+            pack: pack.label.clone(),
+            skills: pack.skills,
+            command,
+            median_ms: ms[ms.len() / 2],
+            min_ms: ms[0],
+            max_ms: ms[ms.len() - 1],
+            peak_rss_kib: samples.iter().map(|s| s.rss_kib).max().unwrap_or(0),
+            samples,
+        }
+    }
 }
 
 impl Report {
@@ -104,21 +127,7 @@ impl Bench {
             }
             samples.push(s);
         }
-        let mut ms: Vec<f64> = samples.iter().map(|s| s.ms).collect();
-        ms.sort_by(f64::total_cmp);
-        let command = describe(&make());
-        self.measures.push(Measure {
-            op: op.into(),
-            tool: tool.into(),
-            pack: pack.label.clone(),
-            skills: pack.skills,
-            command,
-            median_ms: ms[ms.len() / 2],
-            min_ms: ms[0],
-            max_ms: ms[ms.len() - 1],
-            peak_rss_kib: samples.iter().map(|s| s.rss_kib).max().unwrap_or(0),
-            samples,
-        });
+        self.measures.push(Measure::new(op, tool, pack, describe(&make()), samples));
         Ok(())
     }
 
@@ -260,13 +269,14 @@ fn install_peers(cache: &Path, notes: &mut Vec<String>) -> Peers {
     } else {
         notes.push(format!("rulesync skipped: `npm install {RULESYNC}` failed"));
     }
+    let skills_ref = format!("{}=={}", SKILLS_REF.0, SKILLS_REF.1);
     let agnix = py.join("bin/agnix");
     if !agnix.exists() || !py.join("skills_ref").exists() {
-        eprintln!("installing {AGNIX} and {SKILLS_REF} from PyPI…");
+        eprintln!("installing {AGNIX} and {skills_ref} from PyPI…");
         let _ = Command::new("python3")
             .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
             .arg(&py)
-            .args([AGNIX, SKILLS_REF])
+            .args([AGNIX, &skills_ref])
             .status();
     }
     if agnix.exists() {
@@ -277,9 +287,9 @@ fn install_peers(cache: &Path, notes: &mut Vec<String>) -> Peers {
     }
     if py.join("skills_ref").exists() {
         peers.python_path = Some(py);
-        peers.versions.push(("skills-ref".into(), SKILLS_REF.into()));
+        peers.versions.push(("skills-ref".into(), skills_ref));
     } else {
-        notes.push(format!("skills-ref skipped: `pip install {SKILLS_REF}` failed"));
+        notes.push(format!("skills-ref skipped: `pip install {skills_ref}` failed"));
     }
     peers
 }
@@ -408,19 +418,6 @@ fn measure_pack(
     Ok(())
 }
 
-fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
-    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
-        let rel = e.path().strip_prefix(from).map_err(|e| e.to_string())?;
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).map_err(|e| e.to_string())?;
-        } else {
-            std::fs::copy(e.path(), &dest).map_err(|e| format!("{}: {e}", dest.display()))?;
-        }
-    }
-    Ok(())
-}
-
 /// The session-start hook as hosts run it, against the cheapest possible hooks, and the addon's
 /// in-process call against spawning the CLI.
 fn measure_hook(b: &mut Bench, plugins: &Path, hook_runs: usize, notes_home: &Path) -> Result<(), String> {
@@ -440,30 +437,22 @@ fn measure_hook(b: &mut Bench, plugins: &Path, hook_runs: usize, notes_home: &Pa
             c
         },
     )?;
-    b.measure(
-        "hook",
-        "sh -c 'exec true'",
-        &flagship,
-        &[0],
-        || {},
-        || {
-            let mut c = Command::new("sh");
-            c.args(["-c", "exec true"]);
-            c
-        },
-    )?;
-    b.measure(
-        "hook",
-        "node -e 0",
-        &flagship,
-        &[0],
-        || {},
-        || {
-            let mut c = Command::new("node");
-            c.args(["-e", "0"]);
-            c
-        },
-    )?;
+    for (tool, program, args) in
+        [("sh -c 'exec true'", "sh", ["-c", "exec true"]), ("node -e 0", "node", ["-e", "0"])]
+    {
+        b.measure(
+            "hook",
+            tool,
+            &flagship,
+            &[0],
+            || {},
+            || {
+                let mut c = Command::new(program);
+                c.args(args);
+                c
+            },
+        )?;
+    }
     b.runs = runs;
 
     // In one Node process: the addon's sessionContext vs spawning the CLI for it.
@@ -492,23 +481,16 @@ fn measure_hook(b: &mut Bench, plugins: &Path, hook_runs: usize, notes_home: &Pa
     }
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
     for (tool, key) in [("addon sessionContext (in-process)", "addon"), ("CLI spawned from node", "cli")] {
-        let mut ms: Vec<f64> = v[key].as_array().into_iter().flatten().filter_map(|x| x.as_f64()).collect();
-        let samples = ms.iter().map(|&ms| Sample { ms, rss_kib: 0 }).collect();
-        ms.sort_by(f64::total_cmp);
-        b.measures.push(Measure {
-            op: "context-in-node".into(),
-            tool: tool.into(),
-            pack: "flagship".into(),
-            skills: 20,
-            command:
-                "node: addon.sessionContext('opencode', pkg) vs execFileSync(skillwright hook session-start)"
-                    .into(),
-            median_ms: ms[ms.len() / 2],
-            min_ms: ms[0],
-            max_ms: ms[ms.len() - 1],
-            peak_rss_kib: 0,
-            samples,
-        });
+        let samples: Vec<Sample> = v[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_f64())
+            .map(|ms| Sample { ms, rss_kib: 0 })
+            .collect();
+        let command =
+            "node: addon.sessionContext('opencode', pkg) vs execFileSync(skillwright hook session-start)";
+        b.measures.push(Measure::new("context-in-node", tool, &flagship, command.into(), samples));
     }
     b.notes.push(format!(
         "loading the addon into node (once per process): {:.2} ms",
@@ -590,15 +572,15 @@ pub fn run(root: &Path, quick: bool) -> Result<String, String> {
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(dest.join("bench")).map_err(|e| e.to_string())?;
     std::fs::write(dest.join("bench/results.json"), json + "\n").map_err(|e| e.to_string())?;
-    std::fs::write(dest.join("bench/scaling.svg"), crate::report::scaling_svg(&report))
+    std::fs::write(dest.join("bench/scaling.svg"), report::scaling_svg(&report))
         .map_err(|e| e.to_string())?;
     // Keep the hand-written analysis below the marker across runs.
     let md_path = dest.join("BENCHMARKS.md");
     let analysis = std::fs::read_to_string(&md_path)
         .ok()
-        .and_then(|t| t.split_once(crate::report::MARKER).map(|(_, a)| a.to_string()))
+        .and_then(|t| t.split_once(report::MARKER).map(|(_, a)| a.to_string()))
         .unwrap_or_else(|| "\n".into());
-    let md = format!("{}{}{analysis}", crate::report::markdown(&report, quick), crate::report::MARKER);
+    let md = format!("{}{}{analysis}", report::markdown(&report, quick), report::MARKER);
     std::fs::write(&md_path, &md).map_err(|e| e.to_string())?;
     eprintln!("wrote {}", dest.join("BENCHMARKS.md").display());
     Ok(md)

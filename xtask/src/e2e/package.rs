@@ -1,0 +1,89 @@
+//! What a built package says about itself (pack, version, skills, context): what hosts must see.
+
+use super::checks::strings;
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub(super) struct Pack {
+    pub name: String,
+    pub version: String,
+    /// The plugin root in the copy (the directory holding integrity.json).
+    pub root: PathBuf,
+    /// Names of the skills in `root/skills/`, sorted.
+    pub skills: Vec<String>,
+    /// The first line of the pre-rendered session context (`hooks/static/<host>`): the text the
+    /// live hook must deliver to the model.
+    pub context: String,
+}
+
+/// The pack a package holds, with `host`'s session context.
+pub(super) fn read_pack(host: &str, package: &Path) -> Result<Pack, String> {
+    let (name, version, integrity) = pack_meta(package)?;
+    let root = integrity.parent().unwrap_or(package).to_path_buf();
+    let skills_dir = root.join("skills");
+    let skills = skill_names(&skills_dir)?;
+    if skills.is_empty() {
+        return Err(format!("no skills in {}", skills_dir.display()));
+    }
+    let static_context = root.join("hooks/static").join(host);
+    let text =
+        fs::read_to_string(&static_context).map_err(|e| format!("{}: {e}", static_context.display()))?;
+    // JSON-shaped payloads hold the context as their one long string.
+    let text = match serde_json::from_str::<Value>(&text) {
+        Ok(value) => strings(&value)
+            .into_iter()
+            .map(|(_, s)| s)
+            .max_by_key(|s| s.len())
+            .unwrap_or_default()
+            .to_string(),
+        Err(_) => text,
+    };
+    let context = text.lines().next().unwrap_or_default().trim().to_string();
+    if context.is_empty() {
+        return Err(format!("{}: empty context", static_context.display()));
+    }
+    Ok(Pack { name, version, root, skills, context })
+}
+
+/// The pack's name and version, from the first integrity.json of a package, and that file.
+pub(super) fn pack_meta(package: &Path) -> Result<(String, String, PathBuf), String> {
+    let integrity = walkdir::WalkDir::new(package)
+        .max_depth(4)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name() == "integrity.json")
+        .ok_or("no integrity.json in the package")?
+        .into_path();
+    let meta = read_json(&integrity)?;
+    let field = |key: &str| {
+        meta[key].as_str().map(String::from).ok_or(format!("{}: no \"{key}\"", integrity.display()))
+    };
+    Ok((field("pack")?, field("version")?, integrity))
+}
+
+/// The names of the skills (directories holding a SKILL.md) in a `skills/` directory, sorted.
+pub(super) fn skill_names(skills_dir: &Path) -> Result<Vec<String>, String> {
+    let mut skills: Vec<String> = fs::read_dir(skills_dir)
+        .map_err(|e| format!("{}: {e}", skills_dir.display()))?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("SKILL.md").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    skills.sort();
+    Ok(skills)
+}
+
+/// The `name` of a marketplace manifest in the package, or (none there) the pack's name.
+pub(super) fn marketplace_name(manifest: &Path, pack: &Pack) -> String {
+    read_json(manifest)
+        .ok()
+        .and_then(|m| m["name"].as_str().map(String::from))
+        .unwrap_or_else(|| pack.name.clone())
+}
+
+pub(super) fn read_json(path: &Path) -> Result<Value, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
