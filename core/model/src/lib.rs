@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod component;
 pub mod context;
 pub mod diag;
 pub mod fsio;
