@@ -91,6 +91,8 @@ fn make_plan(set: &SkillSet, pack: &Pack) -> Plan {
         binaries: &bins,
         key: None,
         layout: Default::default(),
+        components: &Default::default(),
+        scripts: &Default::default(),
     })
     .expect("a validated set always plans")
 }

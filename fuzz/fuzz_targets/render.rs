@@ -34,6 +34,8 @@ fuzz_target!(|data: &[u8]| {
         binaries: &binaries,
         key: None,
         layout: Default::default(),
+        components: &Default::default(),
+        scripts: &Default::default(),
     })
     .expect("a valid skill always plans");
     for pkg in &p.packages {

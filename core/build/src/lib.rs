@@ -8,8 +8,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod components;
 pub mod discover;
 pub mod frontmatter;
+pub mod hooks;
 pub mod lint;
 pub mod packfile;
 pub mod parallel;

@@ -1,7 +1,17 @@
-//! `skillwright.toml`: the pack's name, description, version, author and links (`[pack]`).
+//! `skillwright.toml`: the pack's name, description, version, author and links (`[pack]`), its
+//! MCP servers (`[mcp.<name>]`) and its hooks (`[[hooks]]`).
+//!
+//! A malformed file (not TOML, a wrong type, an unknown key) is an error that stops the build;
+//! what is well-formed but wrong about a server or a hook becomes a diagnostic, every one of
+//! them reported with its line and column.
 
+use serde::Deserialize;
 use skillwright_model::Pack;
+use skillwright_model::component::{Action, Hook, McpServer, OnFailure, Transport};
+use skillwright_model::diag::Diagnostic;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 /// Largest pack file read.
 pub const MAX_PACK_FILE: u64 = 1024 * 1024;
@@ -29,14 +39,78 @@ pub enum Error {
     },
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PackFile {
+struct RawFile {
     pack: Pack,
+    #[serde(default)]
+    mcp: BTreeMap<Spanned<String>, Spanned<RawMcp>>,
+    #[serde(default)]
+    hooks: Vec<Spanned<RawHook>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawMcp {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    command: Option<String>,
+    #[serde(default)]
+    args: Vec<String>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    cwd: Option<String>,
+    url: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawHook {
+    event: Spanned<String>,
+    #[serde(default)]
+    tools: Option<Spanned<Vec<String>>>,
+    run: Option<Spanned<String>>,
+    handler: Option<Spanned<String>>,
+    timeout: Option<Spanned<i64>>,
+    #[serde(default)]
+    on_failure: OnFailureRaw,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum OnFailureRaw {
+    #[default]
+    Allow,
+    Block,
+}
+
+/// Everything the pack file declares.
+#[derive(Debug, Clone)]
+pub struct PackFile {
+    /// The pack's metadata.
+    pub pack: Pack,
+    /// Its MCP servers, by name.
+    pub mcp: Vec<McpServer>,
+    /// Its hooks, in order.
+    pub hooks: Vec<Hook>,
+    /// Where each server and hook was declared: `mcp.<name>` or `hooks[<i>]` → (line, column).
+    pub spans: BTreeMap<String, (u32, u32)>,
+    /// The file's text (for diagnostic snippets).
+    pub source: String,
+    /// Problems with declarations that were left out (a server with both or neither of
+    /// `command` and `url`, a hook with both or neither of `run` and `handler`).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Reads and checks the pack file at `path`; `version` fills in a missing version.
 pub fn load(path: &Path, version: Option<&str>) -> Result<Pack, Error> {
+    load_all(path, version).map(|f| f.pack)
+}
+
+/// Reads the whole pack file: metadata, MCP servers and hooks.
+pub fn load_all(path: &Path, version: Option<&str>) -> Result<PackFile, Error> {
     use skillwright_model::fsio::{Links, read_text_bounded};
     let text = read_text_bounded(path, MAX_PACK_FILE, Links::Follow).map_err(|e| match e {
         e if e.is_not_found() => Error::Missing(path.to_path_buf()),
@@ -46,26 +120,128 @@ pub fn load(path: &Path, version: Option<&str>) -> Result<Pack, Error> {
 }
 
 /// Parses pack-file text; `path` names it in errors.
-pub fn parse(path: &Path, text: &str, version: Option<&str>) -> Result<Pack, Error> {
+pub fn parse(path: &Path, text: &str, version: Option<&str>) -> Result<PackFile, Error> {
     let invalid = |at, message: String, hint: Option<String>| Error::Invalid {
         path: path.to_path_buf(),
         at,
         message,
         hint,
     };
-    let mut pack = match toml::from_str::<PackFile>(text) {
-        Ok(f) => f.pack,
+    let raw = match toml::from_str::<RawFile>(text) {
+        Ok(f) => f,
         Err(e) => {
             let at = e.span().map(|s| line_col(text, s.start));
             let message = e.message().trim().to_string();
             return Err(invalid(at, message.clone(), hint(&message)));
         }
     };
+    let mut pack = raw.pack;
     if pack.version.is_none() {
         pack.version = version.map(str::to_string);
     }
     pack.check().map_err(|m| invalid(None, m, None))?;
-    Ok(pack)
+    let pos = |span: std::ops::Range<usize>| {
+        let (l, c) = line_col(text, span.start);
+        (l as u32, c as u32)
+    };
+    let file =
+        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let mut spans = BTreeMap::new();
+    let mut diagnostics = Vec::new();
+    let mut mcp = Vec::new();
+    for (name, server) in raw.mcp {
+        let (line, col) = pos(name.span());
+        spans.insert(format!("mcp.{}", name.get_ref()), (line, col));
+        let s = server.into_inner();
+        let shown = skillwright_model::text::one_line(name.get_ref(), 64);
+        let invalid =
+            |msg: String| Diagnostic::new("SW441", &file, msg).at(line, col, shown.chars().count() as u32);
+        let transport = match (s.command, s.url, s.kind.as_deref()) {
+            (Some(command), None, None | Some("stdio")) => {
+                Transport::Stdio { command, args: s.args, env: s.env, cwd: s.cwd }
+            }
+            (None, Some(url), Some("sse")) => Transport::Sse { url, headers: s.headers },
+            (None, Some(url), None | Some("http" | "streamable-http")) => {
+                Transport::Http { url, headers: s.headers }
+            }
+            (Some(_), Some(_), _) => {
+                diagnostics
+                    .push(invalid(format!("MCP server `{shown}` has both `command` and `url`: keep one")));
+                continue;
+            }
+            (None, None, _) => {
+                diagnostics.push(invalid(format!(
+                    "MCP server `{shown}` has neither `command` (a stdio server) nor `url` (an HTTP server)"
+                )));
+                continue;
+            }
+            (_, _, Some(kind)) => {
+                diagnostics.push(invalid(format!(
+                    "MCP server `{shown}`: `type = \"{}\"` does not fit it (stdio with `command`; http or sse with `url`)",
+                    skillwright_model::text::one_line(kind, 40)
+                )));
+                continue;
+            }
+        };
+        if !skillwright_model::names::valid_name(name.get_ref()) {
+            diagnostics.push(invalid(format!(
+                "MCP server name `{shown}` must be lowercase letters, digits and single hyphens"
+            )));
+            continue;
+        }
+        mcp.push(McpServer { name: name.into_inner(), transport });
+    }
+    let mut hooks = Vec::new();
+    for (index, h) in raw.hooks.into_iter().enumerate() {
+        let (line, col) = pos(h.span());
+        spans.insert(format!("hooks[{index}]"), (line, col));
+        let h = h.into_inner();
+        let action = match (h.run, h.handler) {
+            (Some(r), None) => Action::Run(r.into_inner()),
+            (None, Some(n)) => Action::Handler(n.into_inner()),
+            (Some(_), Some(_)) => {
+                diagnostics.push(
+                    Diagnostic::new("SW464", &file, "a hook has both `run` and `handler`: keep one")
+                        .at(line, col, 1),
+                );
+                continue;
+            }
+            (None, None) => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        "SW464",
+                        &file,
+                        "a hook needs `run = \"path/to/script\"` or `handler = \"skill-usage\"`",
+                    )
+                    .at(line, col, 1),
+                );
+                continue;
+            }
+        };
+        hooks.push(Hook {
+            index,
+            event: h.event.into_inner(),
+            tools: h.tools.map(Spanned::into_inner).unwrap_or_default(),
+            action,
+            timeout: h.timeout.map_or(10, |t| u32::try_from(*t.get_ref()).unwrap_or(0)),
+            on_failure: match h.on_failure {
+                OnFailureRaw::Allow => OnFailure::Allow,
+                OnFailureRaw::Block => OnFailure::Block,
+            },
+        });
+    }
+    Ok(PackFile { pack, mcp, hooks, spans, source: text.to_string(), diagnostics })
+}
+
+impl PackFile {
+    /// A diagnostic of rule `code` at the declaration `what` (`mcp.<name>` or `hooks[<i>]`).
+    pub fn diagnostic(&self, file: &str, code: &'static str, what: &str, msg: String) -> Diagnostic {
+        let d = Diagnostic::new(code, file, msg);
+        match self.spans.get(what) {
+            Some((l, c)) => d.at(*l, *c, 1),
+            None => d,
+        }
+    }
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -41,8 +41,14 @@ pub struct Options {
 pub struct Outcome {
     /// The skills read (their sources give diagnostics their snippets).
     pub set: skillwright_model::SkillSet,
-    /// Validation diagnostics (the build stops before planning if any is an error).
+    /// Validation diagnostics of the skills (relative to the skills root); the build stops
+    /// before planning if any is an error, here or in `pack_diagnostics`.
     pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics of the pack's other parts: commands, agents, MCP servers, hooks (relative to
+    /// the pack file's directory).
+    pub pack_diagnostics: Vec<Diagnostic>,
+    /// Their files' texts, for snippets.
+    pub pack_sources: BTreeMap<String, String>,
     /// The plan, when validation passed.
     pub plan: Option<Plan>,
     /// What was written (build mode).
@@ -87,7 +93,8 @@ pub enum Error {
 
 /// Runs the pipeline.
 pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
-    let pack = crate::packfile::load(&opts.pack, opts.version.as_deref())?;
+    let packfile = crate::packfile::load_all(&opts.pack, opts.version.as_deref())?;
+    let pack = &packfile.pack;
     let targets = target::load(opts.targets_dir.as_deref())?;
     let chosen: Vec<&Target> = if opts.hosts.is_empty() {
         targets.values().collect()
@@ -106,24 +113,41 @@ pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
 
     let hosts = crate::validate::Hosts::of(targets.values());
     let (set, diagnostics) = crate::load(&opts.skills, &hosts)?;
-    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        return Ok(Outcome { set, diagnostics, plan: None, written: None, stale: Vec::new() });
+    let pack_dir = match opts.pack.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let source = crate::components::load(&pack_dir, &packfile, &set, &hosts, &opts.pack);
+    let failed = diagnostics.iter().chain(&source.diagnostics).any(|d| d.severity == Severity::Error);
+    let outcome = |plan, written, stale| Outcome {
+        set: set.clone(),
+        diagnostics: diagnostics.clone(),
+        pack_diagnostics: source.diagnostics.clone(),
+        pack_sources: source.sources.clone(),
+        plan,
+        written,
+        stale,
+    };
+    if failed {
+        return Ok(outcome(None, None, Vec::new()));
     }
     let plan = plan::plan(&Inputs {
         set: &set,
-        pack: &pack,
+        pack,
         targets: chosen,
         templates: &templates,
         binaries,
         key: key.as_ref(),
         layout: opts.layout,
+        components: &source.components,
+        scripts: &source.scripts,
     })?;
     let (written, stale) = if opts.check {
         (None, write::check(&plan, &opts.out))
     } else {
         (Some(write::write(&plan, &opts.out)?), Vec::new())
     };
-    Ok(Outcome { set, diagnostics, plan: Some(plan), written, stale })
+    Ok(outcome(Some(plan), written, stale))
 }
 
 /// Every template tree a build of `chosen` in `layout` renders: the shared trees, each host's

@@ -86,36 +86,85 @@ pub fn from_dir(root: &Path, dir: &str) -> Result<Tree, Error> {
     Ok(out)
 }
 
+/// Things a template is rendered once for each of: a template whose path holds `{<slot>}` (e.g.
+/// `commands/{command}.md.j2`) is rendered for every item of that slot, with the item under the
+/// slot's name in the context and its name in the path.
+pub type Items = [(&'static str, Vec<(String, minijinja::Value)>)];
+
 /// Renders a tree with `ctx`. Returns output path → bytes. `label` names the tree in errors.
 pub fn render(label: &str, tree: &Tree, ctx: &minijinja::Value, pack: &str) -> Result<Tree, Error> {
+    render_items(label, tree, ctx, pack, &[])
+}
+
+/// [`render`], expanding per-item templates over `items`.
+pub fn render_items(
+    label: &str,
+    tree: &Tree,
+    ctx: &minijinja::Value,
+    pack: &str,
+    items: &Items,
+) -> Result<Tree, Error> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
         env.set_syntax(syntax);
     }
+    // Strings in TOML files (Gemini's commands) are written by a TOML serializer, never by hand.
+    env.add_filter("toml", |v: String| toml::Value::String(v).to_string());
     // Bounds a runaway template (huge loops) instead of hanging the build.
     env.set_fuel(Some(50_000_000));
     let mut out = Tree::new();
     for (path, bytes) in tree {
         let err = |message: String| Error { path: format!("{label}/{path}"), message };
         let out_path = path.strip_suffix(".j2").unwrap_or(path).replace("{pack}", pack);
-        if out_path.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
-            return Err(err("path must stay inside the package".into()));
-        }
-        let content = if path.ends_with(".j2") {
-            let src = std::str::from_utf8(bytes).map_err(|_| err("template is not UTF-8".into()))?;
-            let text = env.render_str(src, ctx).map_err(|e| err(format!("{e:#}")))?;
-            // A template that renders to nothing is not written: how a file exists in one
-            // layout only (`{% if layout == "host" %}…{% endif %}`).
-            if text.trim().is_empty() {
-                continue;
-            }
-            text.into_bytes()
-        } else {
-            bytes.clone()
+        let slot = items.iter().find(|(slot, _)| out_path.contains(&format!("{{{slot}}}")));
+        let instances: Vec<(String, minijinja::Value)> = match slot {
+            Some((slot, list)) => list
+                .iter()
+                .map(|(name, item)| {
+                    let ctx = minijinja::Value::from(ctx_with(ctx, slot, item));
+                    (out_path.replace(&format!("{{{slot}}}"), name), ctx)
+                })
+                .collect(),
+            None => vec![(out_path.clone(), ctx.clone())],
         };
-        out.insert(out_path, content);
+        for (out_path, ctx) in instances {
+            if out_path.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+                return Err(err("path must stay inside the package".into()));
+            }
+            let content = if path.ends_with(".j2") {
+                let src = std::str::from_utf8(bytes).map_err(|_| err("template is not UTF-8".into()))?;
+                let text = env.render_str(src, &ctx).map_err(|e| err(format!("{e:#}")))?;
+                // A template that renders to nothing is not written: how a file exists in one
+                // layout only (`{% if layout == "host" %}…{% endif %}`).
+                if text.trim().is_empty() {
+                    continue;
+                }
+                text.into_bytes()
+            } else {
+                bytes.clone()
+            };
+            out.insert(out_path, content);
+        }
     }
     Ok(out)
+}
+
+/// `ctx` with `item` added under `slot`.
+fn ctx_with(
+    ctx: &minijinja::Value,
+    slot: &str,
+    item: &minijinja::Value,
+) -> std::collections::BTreeMap<String, minijinja::Value> {
+    let mut map: std::collections::BTreeMap<String, minijinja::Value> = std::collections::BTreeMap::new();
+    if let Ok(keys) = ctx.try_iter() {
+        for k in keys {
+            if let (Some(name), Ok(v)) = (k.as_str(), ctx.get_item(&k)) {
+                map.insert(name.to_string(), v);
+            }
+        }
+    }
+    map.insert(slot.to_string(), item.clone());
+    map
 }

@@ -37,6 +37,100 @@ pub struct Target {
     /// What this host may lose in the universal tree only (shared files it would rather not see).
     #[serde(default)]
     pub universal_loss: Vec<String>,
+    /// Slash commands, if the host has them.
+    #[serde(default)]
+    pub commands: Option<Commands>,
+    /// Subagents, if the host has them.
+    #[serde(default)]
+    pub agents: Option<Agents>,
+    /// MCP servers, if the host starts them for plugins.
+    #[serde(default)]
+    pub mcp: Option<Mcp>,
+    /// Lifecycle events a plugin's hooks can run on, by canonical name.
+    #[serde(default)]
+    pub events: BTreeMap<String, Event>,
+}
+
+/// How the host runs plugin hooks on one event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Event {
+    /// The host's name for the event.
+    pub name: String,
+}
+
+/// How the host reads slash commands.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Commands {
+    /// Frontmatter keys it reads (others are left out of its copy and reported).
+    pub keys: Vec<String>,
+    /// What the source's `$ARGUMENTS` becomes: this host's placeholder, or `""` when the host
+    /// substitutes nothing (the placeholder is then replaced by a plain mention of the arguments).
+    pub arguments: String,
+    /// Fixed notes for the loss report when a pack has commands.
+    #[serde(default)]
+    pub loss: Vec<String>,
+}
+
+/// How the host reads subagents.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Agents {
+    /// Frontmatter keys it reads.
+    pub keys: Vec<String>,
+    /// How `tools` is written: `"list"` (a YAML sequence) or `"comma"` (one comma-separated string).
+    #[serde(default = "list")]
+    pub tools_as: String,
+    /// This host's names for the canonical tools an agent may be given; a tool without one is
+    /// left out of the host's copy (and reported).
+    #[serde(default)]
+    pub tools: BTreeMap<String, String>,
+    /// Fixed notes for the loss report when a pack has agents.
+    #[serde(default)]
+    pub loss: Vec<String>,
+}
+
+fn list() -> String {
+    "list".into()
+}
+
+/// How the host starts a plugin's MCP servers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Mcp {
+    /// What `${PLUGIN_ROOT}` (and a command's leading `./`) becomes: the host's variable for the
+    /// installed plugin, `"."` for paths relative to a working directory in the plugin root, or
+    /// nothing when a bundled file cannot be reached (only PATH commands then work).
+    #[serde(default)]
+    pub root: Option<String>,
+    /// What `${PLUGIN_DATA}` becomes, if the host has a per-plugin data directory.
+    #[serde(default)]
+    pub data: Option<String>,
+    /// The working directory given to a server whose source names none (e.g. `"."`).
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// Whether a command inside the package stays a `./` path (the host resolves it against the
+    /// plugin root) instead of being prefixed with `root`.
+    #[serde(default)]
+    pub relative_command: bool,
+    /// The path separator written after the root (default `/`).
+    #[serde(default = "slash")]
+    pub separator: String,
+    /// Transports it supports: `stdio`, `http`, `sse`.
+    #[serde(default = "all_transports")]
+    pub transports: Vec<String>,
+    /// Fixed notes for the loss report when a pack has MCP servers.
+    #[serde(default)]
+    pub loss: Vec<String>,
+}
+
+fn slash() -> String {
+    "/".into()
+}
+
+fn all_transports() -> Vec<String> {
+    ["stdio", "http", "sse"].map(String::from).to_vec()
 }
 
 /// The session-start payload of a host.
@@ -83,6 +177,18 @@ impl Target {
             return Err(Error {
                 file: file.into(),
                 message: format!("include `{bad}` is not a template dir name"),
+            });
+        }
+        let tools = t.agents.iter().flat_map(|a| a.tools.keys());
+        if let Some(bad) =
+            tools.into_iter().find(|k| !skillwright_model::component::TOOLS.contains(&k.as_str()))
+        {
+            return Err(Error {
+                file: file.into(),
+                message: format!(
+                    "a tool map names `{bad}`, which is not a canonical tool ({})",
+                    skillwright_model::component::TOOLS.join(", ")
+                ),
             });
         }
         if t.plugin_root.split('/').any(|s| s == ".." || s == ".") || t.plugin_root.starts_with('/') {

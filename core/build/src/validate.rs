@@ -18,6 +18,12 @@ pub const MAX_COMPATIBILITY: usize = 500;
 pub struct Hosts {
     /// Frontmatter keys at least one host reads.
     pub skill_keys: BTreeSet<String>,
+    /// Command frontmatter keys at least one host reads.
+    pub command_keys: BTreeSet<String>,
+    /// Agent frontmatter keys at least one host reads.
+    pub agent_keys: BTreeSet<String>,
+    /// The hosts' specs, for checks that name hosts or need each one's vocabulary.
+    pub targets: Vec<crate::target::Target>,
 }
 
 impl Hosts {
@@ -26,6 +32,9 @@ impl Hosts {
         let mut h = Hosts::default();
         for t in targets {
             h.skill_keys.extend(t.skill_keys.iter().cloned());
+            h.command_keys.extend(t.commands.iter().flat_map(|c| c.keys.iter().cloned()));
+            h.agent_keys.extend(t.agents.iter().flat_map(|a| a.keys.iter().cloned()));
+            h.targets.push(t.clone());
         }
         h
     }

@@ -76,7 +76,7 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
     };
     let opts = pipeline::Options {
         skills: a.skills.clone(),
-        pack: a.pack,
+        pack: a.pack.clone(),
         version: a.pack_version,
         out: a.out.clone(),
         hosts: a.hosts,
@@ -90,13 +90,30 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         },
     };
     let outcome = pipeline::build(&opts, &binaries)?;
-    let (errors, warnings) = skillwright_model::diag::counts(&outcome.diagnostics);
+    let all: Vec<_> = outcome.diagnostics.iter().chain(&outcome.pack_diagnostics).cloned().collect();
+    let (errors, warnings) = skillwright_model::diag::counts(&all);
     if !outcome.diagnostics.is_empty() {
         eprint!("{}", render_diagnostics(Format::Text, &outcome.diagnostics, &a.skills, &outcome.set));
     }
+    if !outcome.pack_diagnostics.is_empty() {
+        let dir = a.pack.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new(""));
+        let sources = outcome.pack_sources.iter().map(|(k, v)| (k.clone(), v.as_str())).collect();
+        let color =
+            std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
+        eprint!(
+            "{}",
+            skillwright_build::report::render(
+                Format::Text,
+                &outcome.pack_diagnostics,
+                &dir.to_string_lossy(),
+                &sources,
+                color
+            )
+        );
+    }
     let Some(plan) = outcome.plan else {
         eprintln!(
-            "build stopped: {errors} error{} in the skills ({warnings} warning{}); nothing was written",
+            "build stopped: {errors} error{} in the pack ({warnings} warning{}); nothing was written",
             plural(errors),
             plural(warnings)
         );

@@ -51,7 +51,8 @@ pub struct Agent {
 
 /// Canonical tool names, used by agents' `tools` and hook matchers; each target maps them to its
 /// own names.
-pub const TOOLS: &[&str] = &["read", "grep", "glob", "list", "shell", "edit", "write", "web-fetch", "web-search", "task"];
+pub const TOOLS: &[&str] =
+    &["read", "grep", "glob", "list", "shell", "edit", "write", "web-fetch", "web-search", "task"];
 
 /// How an MCP server is reached.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,6 +122,26 @@ pub enum Action {
     /// A handler built into the skillwright runtime (see [`HANDLERS`]).
     Handler(String),
 }
+
+/// Canonical hook events, in the order of a session.
+pub const EVENTS: &[&str] = &[
+    "session-start",
+    "user-prompt-submit",
+    "pre-tool-use",
+    "permission-request",
+    "post-tool-use",
+    "post-tool-use-failure",
+    "subagent-start",
+    "subagent-stop",
+    "notification",
+    "pre-compact",
+    "stop",
+    "session-end",
+];
+
+/// Events about one tool call: the only ones a hook's `tools` applies to.
+pub const TOOL_EVENTS: &[&str] =
+    &["pre-tool-use", "permission-request", "post-tool-use", "post-tool-use-failure"];
 
 /// Built-in runtime handlers a hook can name.
 pub const HANDLERS: &[&str] = &["skill-usage"];

@@ -403,7 +403,6 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
-
 /// Looks a rule up by code (case-insensitive), or by name.
 pub fn find(key: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)

@@ -17,6 +17,7 @@ pub(super) fn files(
     skill_keys: &[String],
     shared: &Shared,
     context: &Context,
+    universal_parts: Option<&super::parts::Shared>,
 ) -> Result<Body, Error> {
     let pack = inp.pack;
     let universal = inp.layout == Layout::Universal;
@@ -49,6 +50,7 @@ pub(super) fn files(
     let payload = skillwright_model::context::payload(&target.payload_shape(), &static_context);
     put(format!("{prefix}hooks/static/{}", target.id), payload.into_bytes());
 
+    let parts = super::parts::for_host(inp.components, target, universal_parts);
     let ctx = minijinja::Value::from(minijinja::value::Serde(Ctx {
         pack,
         version: pack.version(),
@@ -64,7 +66,26 @@ pub(super) fn files(
         context: static_context.clone(),
         plugin_root: prefix.trim_end_matches('/').to_string(),
         layout: inp.layout,
+        parts: &parts,
     }));
+    let items = [
+        (
+            "command",
+            parts
+                .commands
+                .iter()
+                .map(|c| (c.name.clone(), minijinja::Value::from(minijinja::value::Serde(c))))
+                .collect(),
+        ),
+        (
+            "agent",
+            parts
+                .agents
+                .iter()
+                .map(|a| (a.name.clone(), minijinja::Value::from(minijinja::value::Serde(a))))
+                .collect(),
+        ),
+    ];
     let empty = Tree::new();
     // Launchers are only for hosts that run the runtime hook.
     let common =
@@ -74,12 +95,12 @@ pub(super) fn files(
     }
     for dir in &target.include {
         let tree = inp.templates.get(dir).unwrap_or(&empty);
-        for (path, bytes) in render::render(dir, tree, &ctx, &pack.name)? {
+        for (path, bytes) in render::render_items(dir, tree, &ctx, &pack.name, &items)? {
             put(format!("{prefix}{path}"), bytes);
         }
     }
     let own = inp.templates.get(&target.id).unwrap_or(&empty);
-    for (path, bytes) in render::render(&target.id, own, &ctx, &pack.name)? {
+    for (path, bytes) in render::render_items(&target.id, own, &ctx, &pack.name, &items)? {
         // A host's own tree names paths from its package dir; the universal tree re-roots the
         // plugin part of it.
         let path = match path.strip_prefix(&tree_prefix) {
@@ -117,6 +138,7 @@ pub(super) fn files(
         })
         .collect();
     loss.extend(target.loss.iter().cloned());
+    loss.extend(parts.loss);
     Ok(Body { files, bins, loss, prefix })
 }
 

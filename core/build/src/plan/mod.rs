@@ -5,11 +5,13 @@
 
 mod host;
 mod json;
+mod parts;
 mod universal;
 
 use crate::render::{self, Tree};
 use crate::target::Target;
 use serde::Serialize;
+use skillwright_model::component::Components;
 use skillwright_model::context::{Context, Index};
 use skillwright_model::integrity::{self, Manifest};
 use skillwright_model::{Pack, SkillSet};
@@ -114,6 +116,11 @@ pub struct Inputs<'a> {
     pub key: Option<&'a k256::ecdsa::SigningKey>,
     /// Per-host directories or one universal tree.
     pub layout: Layout,
+    /// Commands, agents, MCP servers and hooks.
+    pub components: &'a Components,
+    /// Files the components ship (hook scripts): path relative to the pack file's directory →
+    /// bytes. Copied to the same path under every plugin root that runs them.
+    pub scripts: &'a BTreeMap<String, Vec<u8>>,
 }
 
 /// Why a plan could not be made.
@@ -146,6 +153,9 @@ struct Ctx<'a> {
     context: String,
     plugin_root: String,
     layout: Layout,
+    /// The commands, agents and MCP servers in this host's terms.
+    #[serde(flatten)]
+    parts: &'a parts::Parts,
 }
 
 #[derive(Serialize)]
@@ -186,7 +196,7 @@ pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
         // Hosts are independent: plan them on every core, in host order.
         let planned = crate::parallel::map(&inp.targets, |target| -> Result<Package, Error> {
             let context = shared.context(&[target]);
-            let body = host::files(inp, target, &target.skill_keys, &shared, &context)?;
+            let body = host::files(inp, target, &target.skill_keys, &shared, &context, None)?;
             Ok(seal(inp, target.id.clone(), target.display.clone(), body, &shared.bin_hashes))
         });
         for p in planned {

@@ -23,9 +23,20 @@ pub(super) fn plan(inp: &Inputs, shared: &Shared) -> Result<Package, Error> {
         "hosts": inp.targets.iter().map(|t| &t.id).collect::<Vec<_>>(),
     })));
     let context = shared.context(&inp.targets);
+    // Files hosts share carry every key some host reads (each ignores the others).
+    let union = |f: &dyn Fn(&crate::target::Target) -> Vec<String>| {
+        let mut all: Vec<String> = inp.targets.iter().flat_map(|t| f(t)).collect();
+        all.sort();
+        all.dedup();
+        all
+    };
+    let parts = super::parts::Shared {
+        command_keys: union(&|t| t.commands.as_ref().map(|c| c.keys.clone()).unwrap_or_default()),
+        agent_keys: union(&|t| t.agents.as_ref().map(|a| a.keys.clone()).unwrap_or_default()),
+    };
     let mut bodies = Vec::new();
     for t in &inp.targets {
-        bodies.push((t.id.clone(), super::host::files(inp, t, &keys, shared, &context)?));
+        bodies.push((t.id.clone(), super::host::files(inp, t, &keys, shared, &context, Some(&parts))?));
     }
     let mut shared_body = Body::default();
     for (path, bytes) in render::render(UNIVERSAL, shared_tree, &ctx, &inp.pack.name)? {
