@@ -60,7 +60,7 @@ fn render_package(p: &skillwright_build::plan::Package) -> String {
 /// reviewed on its own.
 #[test]
 fn snapshots_of_every_fixture_pack() {
-    for name in ["minimal", "full", "hostile"] {
+    for name in ["minimal", "full", "hostile", "components"] {
         let plan = plan_of(name);
         assert_eq!(plan.packages.len(), skillwright_build::target::builtin().unwrap().len(), "every host");
         for p in &plan.packages {
@@ -72,21 +72,20 @@ fn snapshots_of_every_fixture_pack() {
 
 #[test]
 fn plans_are_deterministic() {
-    for name in ["minimal", "full", "hostile"] {
+    for name in ["minimal", "full", "hostile", "components"] {
         assert_eq!(render_tree(&plan_of(name)), render_tree(&plan_of(name)));
     }
 }
 
 #[test]
 fn every_json_file_parses_and_carries_the_pack_version() {
-    for name in ["minimal", "full", "hostile"] {
+    for name in ["minimal", "full", "hostile", "components"] {
         let plan = plan_of(name);
-        let version = if name == "full" {
-            "2.3.4-beta.1"
-        } else if name == "minimal" {
-            "1.0.0"
-        } else {
-            "0.0.1"
+        let version = match name {
+            "full" => "2.3.4-beta.1",
+            "minimal" => "1.0.0",
+            "components" => "1.2.0",
+            _ => "0.0.1",
         };
         let targets = skillwright_build::target::builtin().unwrap();
         for p in &plan.packages {
@@ -149,11 +148,11 @@ fn hostile_text_survives_as_data() {
 #[test]
 fn generated_javascript_passes_node_check() {
     let tmp = tempfile::tempdir().unwrap();
-    for name in ["minimal", "hostile"] {
+    for name in ["minimal", "hostile", "components"] {
         let plan = plan_of(name);
         for p in &plan.packages {
             for (path, f) in &p.files {
-                if path.ends_with(".js") {
+                if path.ends_with(".js") || path.ends_with(".mjs") {
                     let file = tmp.path().join(format!("{name}-{}.mjs", p.host));
                     std::fs::write(&file, &f.bytes).unwrap();
                     let out = std::process::Command::new("node")

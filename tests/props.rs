@@ -75,6 +75,7 @@ fn pack(description: &str, display: &str, author: &str) -> Pack {
         repository: None,
         keywords: vec![],
         category: None,
+        files: vec![],
     }
 }
 
@@ -93,6 +94,7 @@ fn make_plan(set: &SkillSet, pack: &Pack) -> Plan {
         layout: Default::default(),
         components: &Default::default(),
         scripts: &Default::default(),
+        files: &Default::default(),
     })
     .expect("a validated set always plans")
 }

@@ -36,6 +36,7 @@ fuzz_target!(|data: &[u8]| {
         layout: Default::default(),
         components: &Default::default(),
         scripts: &Default::default(),
+        files: &Default::default(),
     })
     .expect("a valid skill always plans");
     for pkg in &p.packages {

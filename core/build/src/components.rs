@@ -36,6 +36,8 @@ pub struct Source {
     pub components: Components,
     /// Hook scripts: path relative to the pack directory → bytes.
     pub scripts: BTreeMap<String, Vec<u8>>,
+    /// Other files every package carries (`./` MCP commands, `[pack] files`), likewise.
+    pub files: BTreeMap<String, Vec<u8>>,
     /// Every problem found, with files relative to the pack directory.
     pub diagnostics: Vec<Diagnostic>,
     /// The texts of the files diagnostics point into.
@@ -56,6 +58,8 @@ pub fn load(
     let (read, mut diagnostics) = read(dir);
     diagnostics.extend(check(&read, packfile, skills, hosts, dir, &file));
     let scripts = crate::hooks::check(&packfile.hooks, packfile, hosts, dir, &file, &mut diagnostics);
+    let mut files = BTreeMap::new();
+    carried_files(dir, packfile, &file, &mut files, &mut diagnostics);
     skillwright_model::diag::sort(&mut diagnostics);
     let mut sources = read.sources;
     sources.insert(file, packfile.source.clone());
@@ -67,8 +71,72 @@ pub fn load(
             hooks: packfile.hooks.clone(),
         },
         scripts,
+        files,
         diagnostics,
         sources,
+    }
+}
+
+/// Most bytes of carried files (`[pack] files` and `./` MCP commands) read.
+pub const MAX_CARRIED: u64 = 64 * 1024 * 1024;
+
+/// Reads the files the packages carry besides skills and hook scripts: the `./` commands of MCP
+/// servers (but the runtime's own launcher, which skillwright writes) and `[pack] files`.
+fn carried_files(
+    dir: &Path,
+    pack: &crate::packfile::PackFile,
+    file: &str,
+    out: &mut BTreeMap<String, Vec<u8>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    use skillwright_model::component::{RUNTIME_LAUNCHER, Transport};
+    let mut total: u64 = 0;
+    let mut take =
+        |rel: &str, what: &str, out: &mut BTreeMap<String, Vec<u8>>, diags: &mut Vec<Diagnostic>| {
+            if !skillwright_model::integrity::safe_rel_path(rel) {
+                diags.push(pack.diagnostic(
+                    file,
+                    "SW442",
+                    what,
+                    format!("`{rel}` must be a relative path inside the pack"),
+                ));
+                return;
+            }
+            match read_bounded(&dir.join(rel), crate::discover::MAX_FILE, Links::Refuse) {
+                Ok(bytes) => {
+                    total += bytes.len() as u64;
+                    if total > MAX_CARRIED {
+                        diags.push(pack.diagnostic(
+                            file,
+                            "SW442",
+                            what,
+                            format!("carried files exceed {MAX_CARRIED} bytes"),
+                        ));
+                    } else {
+                        out.insert(rel.to_string(), bytes);
+                    }
+                }
+                Err(e) => diags.push(pack.diagnostic(file, "SW442", what, format!("`{rel}`: {e}"))),
+            }
+        };
+    for s in &pack.mcp {
+        if let Transport::Stdio { command, .. } = &s.transport
+            && let Some(rel) = command.strip_prefix("./")
+            && rel != RUNTIME_LAUNCHER
+        {
+            take(rel, &format!("mcp.{}", s.name), out, diags);
+        }
+    }
+    for entry in &pack.pack.files {
+        let rel = entry.trim_end_matches('/');
+        let path = dir.join(rel);
+        if path.is_dir() && skillwright_model::integrity::safe_rel_path(rel) {
+            for f in skillwright_model::integrity::list_files(&path) {
+                take(&format!("{rel}/{f}"), "pack", out, diags);
+            }
+        } else {
+            take(rel, "pack", out, diags);
+        }
     }
 }
 

@@ -141,6 +141,7 @@ pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
         layout: opts.layout,
         components: &source.components,
         scripts: &source.scripts,
+        files: &source.files,
     })?;
     let (written, stale) = if opts.check {
         (None, write::check(&plan, &opts.out))

@@ -2,6 +2,7 @@
 
 use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
+use skillwright_model::hookspec::{HookInput, HookTool, Reply};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -46,9 +47,46 @@ pub struct Target {
     /// MCP servers, if the host starts them for plugins.
     #[serde(default)]
     pub mcp: Option<Mcp>,
+    /// How the host runs a plugin's lifecycle hooks, if it does.
+    #[serde(default)]
+    pub hooks: Option<Hooks>,
+    /// Whether, in the universal tree, the host reads the one hooks file the universal templates
+    /// write (`templates/universal/`) instead of a hooks file of its own.
+    #[serde(default)]
+    pub shared_hooks: bool,
     /// Lifecycle events a plugin's hooks can run on, by canonical name.
     #[serde(default)]
     pub events: BTreeMap<String, Event>,
+}
+
+/// How the host runs a plugin's hooks: what it sends them, what tools it names, how it reads
+/// their answers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Hooks {
+    /// The unit of the timeout written into the host's hook config: `s` or `ms`.
+    #[serde(default = "seconds")]
+    pub timeout_unit: String,
+    /// Where things are in the JSON the host writes to a hook's stdin.
+    #[serde(default)]
+    pub input: HookInput,
+    /// The tools hooks see, by canonical name.
+    #[serde(default)]
+    pub tools: BTreeMap<String, HookTool>,
+    /// How a hook stops what is about to happen (`{reason}` stands for the reason); none for a
+    /// host whose hooks are JavaScript run in-process (its template blocks there).
+    #[serde(default)]
+    pub block: Option<Reply>,
+    /// How a hook adds context for the model (`{context}` stands for it), if the host takes any.
+    #[serde(default)]
+    pub context: Option<Reply>,
+    /// Fixed notes for the loss report when a pack has hooks.
+    #[serde(default)]
+    pub loss: Vec<String>,
+}
+
+fn seconds() -> String {
+    "s".into()
 }
 
 /// How the host runs plugin hooks on one event.
@@ -57,6 +95,21 @@ pub struct Target {
 pub struct Event {
     /// The host's name for the event.
     pub name: String,
+    /// Whether a hook can stop what the event is about (a tool call, a prompt, stopping).
+    #[serde(default)]
+    pub blocks: bool,
+    /// Whether the host gives the model context a hook adds on this event.
+    #[serde(default)]
+    pub context: bool,
+    /// This event's own way of blocking, where it differs from `[hooks] block`.
+    #[serde(default)]
+    pub block: Option<Reply>,
+    /// This event's own way of adding context.
+    #[serde(default)]
+    pub reply: Option<Reply>,
+    /// A fixed note for the loss report when a pack hooks this event.
+    #[serde(default)]
+    pub loss: Option<String>,
 }
 
 /// How the host reads slash commands.
@@ -71,6 +124,10 @@ pub struct Commands {
     /// Fixed notes for the loss report when a pack has commands.
     #[serde(default)]
     pub loss: Vec<String>,
+    /// Whether, in the universal tree, the host reads the Markdown commands several hosts share
+    /// (written with every key some sharing host reads, and `$ARGUMENTS` as in the source).
+    #[serde(default)]
+    pub shared: bool,
 }
 
 /// How the host reads subagents.
@@ -89,6 +146,9 @@ pub struct Agents {
     /// Fixed notes for the loss report when a pack has agents.
     #[serde(default)]
     pub loss: Vec<String>,
+    /// Whether, in the universal tree, the host reads the Markdown agents several hosts share.
+    #[serde(default)]
+    pub shared: bool,
 }
 
 fn list() -> String {
@@ -204,6 +264,29 @@ impl Target {
     pub fn plugin_prefix(&self, pack: &str) -> String {
         let r = self.plugin_root.replace("{pack}", pack);
         if r.is_empty() { r } else { format!("{}/", r.trim_end_matches('/')) }
+    }
+
+    /// How this host talks to a package's hooks (written into the package for the runtime), if
+    /// it runs plugin hooks.
+    pub fn host_hooks(&self) -> Option<skillwright_model::hookspec::HostHooks> {
+        let spec = self.hooks.as_ref()?;
+        let events = self
+            .events
+            .iter()
+            .map(|(canonical, e)| {
+                let block = e.blocks.then(|| e.block.clone().or_else(|| spec.block.clone())).flatten();
+                let context = e.context.then(|| e.reply.clone().or_else(|| spec.context.clone())).flatten();
+                (
+                    canonical.clone(),
+                    skillwright_model::hookspec::EventSpec { name: e.name.clone(), block, context },
+                )
+            })
+            .collect();
+        Some(skillwright_model::hookspec::HostHooks {
+            input: spec.input.clone(),
+            tools: spec.tools.clone(),
+            events,
+        })
     }
 
     /// How this host takes the session context: `"text"`, or a JSON value in which the string

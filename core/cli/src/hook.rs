@@ -31,6 +31,27 @@ pub enum HookCommand {
         #[arg(long)]
         root: Option<PathBuf>,
     },
+    /// Run the pack's hook INDEX for HOST on what the host sends on stdin, answering in that
+    /// host's shape (what the package's hooks/run-hook launcher runs).
+    ///
+    /// Exits 0 with nothing to let the action go on, or with the host's own way of blocking it or
+    /// adding context. A package or hook that cannot be read lets the action go on (with a
+    /// message on stderr): a broken package must not stop the agent's work.
+    Run {
+        /// Host id.
+        #[arg(long)]
+        host: String,
+        /// The hook's index in the pack's `[[hooks]]`.
+        #[arg(long)]
+        index: usize,
+        /// Package root (default: the package that ships this binary under bin/<triple>/).
+        #[arg(long)]
+        root: Option<PathBuf>,
+        /// `host`: answer as the host reads it. `decision`: print the decision as JSON
+        /// (`{"decision": "allow" | "block" | "context", …}`), for in-process JavaScript hosts.
+        #[arg(long, value_enum, default_value = "host")]
+        format: RunFormat,
+    },
     /// Check the package against its signed manifest and cache the verdict for the next session
     /// start (started in the background by session-start when the cached verdict is old).
     #[command(hide = true)]
@@ -44,11 +65,50 @@ pub enum HookCommand {
 pub fn hook(c: HookCommand) -> Result<ExitCode> {
     match c {
         HookCommand::SessionStart { host, root } => session_start(host, root),
+        HookCommand::Run { host, index, root, format } => run(&host, index, root, format),
         HookCommand::SelfCheck { root } => {
             tamper::refresh(&package_root(root)?, &env());
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum RunFormat {
+    Host,
+    Decision,
+}
+
+/// `hook run`: the decision of the pack's hook, in the host's form.
+fn run(host: &str, index: usize, root: Option<PathBuf>, format: RunFormat) -> Result<ExitCode> {
+    use skillwright_runtime::event;
+    let outcome = std::panic::catch_unwind(|| -> Result<event::Answer> {
+        let root = package_root(root)?;
+        let stdin = read_stdin();
+        let (decision, spec, ev) = event::decide(&root, host, index, &stdin, &env())?;
+        Ok(match format {
+            RunFormat::Host => event::answer(&decision, &spec, &ev),
+            RunFormat::Decision => {
+                event::Answer { stdout: serde_json::to_string(&decision)?, ..Default::default() }
+            }
+        })
+    });
+    let answer = match outcome {
+        Ok(Ok(a)) => a,
+        Ok(Err(e)) => {
+            eprintln!("skillwright: hook {index} not run: {e}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(_) => return Ok(ExitCode::SUCCESS),
+    };
+    use std::io::Write;
+    if !answer.stdout.is_empty() {
+        let _ = std::io::stdout().lock().write_all(format!("{}\n", answer.stdout).as_bytes());
+    }
+    if !answer.stderr.is_empty() {
+        let _ = std::io::stderr().lock().write_all(format!("{}\n", answer.stderr).as_bytes());
+    }
+    Ok(ExitCode::from(u8::try_from(answer.exit).unwrap_or(0)))
 }
 
 /// Prints `payload` (and a newline) in one write, unless something already printed.

@@ -9,10 +9,14 @@ use skillwright_runtime::{Env, package, search};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The package root: `--root`, else the package that ships this binary.
+/// The package root: `--root`, else `$SKILLWRIGHT_PACKAGE`, else the package that ships this binary.
 pub fn package_root(root: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(r) = root {
         return Ok(r);
+    }
+    // Set by the package's bin/skillwright launcher when it runs a skillwright found on PATH.
+    if let Some(r) = std::env::var_os("SKILLWRIGHT_PACKAGE").filter(|r| !r.is_empty()) {
+        return Ok(PathBuf::from(r));
     }
     std::env::current_exe().ok().and_then(|exe| package::enclosing(&exe)).ok_or_else(|| {
         "this skillwright is not running from inside a package; pass --root with the package directory".into()

@@ -52,7 +52,7 @@ pub struct Agent {
 /// Canonical tool names, used by agents' `tools` and hook matchers; each target maps them to its
 /// own names.
 pub const TOOLS: &[&str] =
-    &["read", "grep", "glob", "list", "shell", "edit", "write", "web-fetch", "web-search", "task"];
+    &["read", "grep", "glob", "list", "shell", "edit", "write", "web-fetch", "web-search", "task", "skill"];
 
 /// How an MCP server is reached.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,6 +87,10 @@ pub enum Transport {
     },
 }
 
+/// The launcher of the package's own runtime (`bin/skillwright`, written by skillwright into every
+/// package that runs it): an MCP server command may name it as `./bin/skillwright`.
+pub const RUNTIME_LAUNCHER: &str = "bin/skillwright";
+
 /// The variable for the installed package's root in MCP arguments, environment and cwd.
 pub const PLUGIN_ROOT: &str = "${PLUGIN_ROOT}";
 /// The variable for the package's persistent data directory.
@@ -103,7 +107,7 @@ pub struct McpServer {
 }
 
 /// What a hook does when its script fails (crashes, times out, prints garbage).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OnFailure {
     /// Let the action go ahead (the default: a broken guard must not stop all work).
@@ -142,6 +146,10 @@ pub const EVENTS: &[&str] = &[
 /// Events about one tool call: the only ones a hook's `tools` applies to.
 pub const TOOL_EVENTS: &[&str] =
     &["pre-tool-use", "permission-request", "post-tool-use", "post-tool-use-failure"];
+
+/// Events on which a hook can stop what is about to happen (a tool call, a prompt, stopping).
+pub const BLOCKING_EVENTS: &[&str] =
+    &["user-prompt-submit", "pre-tool-use", "permission-request", "subagent-stop", "stop"];
 
 /// Built-in runtime handlers a hook can name.
 pub const HANDLERS: &[&str] = &["skill-usage"];

@@ -12,6 +12,7 @@ pub mod component;
 pub mod context;
 pub mod diag;
 pub mod fsio;
+pub mod hookspec;
 pub mod integrity;
 pub mod names;
 pub mod pack;

@@ -34,6 +34,10 @@ pub struct Pack {
     /// Marketplace category.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// More files and directories every package carries, relative to the pack file (for example
+    /// an MCP server's code); hook scripts and `./` MCP commands are carried without being listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
 }
 
 /// The author (or owner) of a pack.

@@ -329,7 +329,7 @@ pub const RULES: &[Rule] = &[
         name: "tool-unknown",
         severity: E,
         summary: "an agent's `tools` or a hook's `tools` names a tool skillwright does not know",
-        explain: "Tools are written once with canonical names (read, grep, glob, list, shell, edit, write, web-fetch, web-search, task) and translated to each host's own names (`Read`, `read_file`, `view`, …). Use the canonical name; `skillwright explain SW422` lists them.",
+        explain: "Tools are written once with canonical names (read, grep, glob, list, shell, edit, write, web-fetch, web-search, task, skill) and translated to each host's own names (`Read`, `read_file`, `view`, …). Use the canonical name; `skillwright explain SW422` lists them.",
     },
     Rule {
         code: "SW441",

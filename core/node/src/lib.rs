@@ -237,3 +237,15 @@ pub fn validate(root: String) -> Result<Value> {
     let (_, diags) = skillwright_build::load(Path::new(&root), &hosts).map_err(|e| fail("NOT_FOUND", e))?;
     serde_json::to_value(diags).map_err(|e| fail("IO", e))
 }
+
+/// Runs the pack's hook `index` for `host` on `input` (JSON: what the host gave the event) and
+/// returns the decision: `{decision: "allow"}`, `{decision: "block", reason}` or
+/// `{decision: "context", context}`. A hook that cannot be run allows.
+#[napi(catch_unwind)]
+pub fn run_hook(root: String, host: String, index: u32, input: String) -> Result<Value> {
+    let decision =
+        skillwright_runtime::event::decide(Path::new(&root), &host, index as usize, input.as_bytes(), &env())
+            .map(|(d, _, _)| d)
+            .unwrap_or(skillwright_runtime::event::Decision::Allow);
+    serde_json::to_value(decision).map_err(|e| fail("IO", e))
+}

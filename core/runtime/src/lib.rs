@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod event;
 pub mod feedback;
 pub mod hook;
 pub mod metrics;

@@ -79,6 +79,42 @@ export function sessionContext(host) {
   return cache.get(host);
 }
 
+/**
+ * Runs the pack's hook `index` for `host` on `input` (what the host gave the event, as the
+ * package's hook table describes it): the addon in-process, else the binary, else "allow".
+ * Returns `{decision: "allow"}`, `{decision: "block", reason}` or `{decision: "context",
+ * context}`. Never throws.
+ */
+export function runHook(host, index, input) {
+  const json = JSON.stringify(input ?? {});
+  const mod = runtimeAddon();
+  if (mod && typeof mod.runHook === "function") {
+    try {
+      return mod.runHook(ROOT, host, index, json);
+    } catch {
+      // fall through to the binary
+    }
+  }
+  if (ARCH) {
+    const exe = process.platform === "win32" ? "skillwright.exe" : "skillwright";
+    for (const suffix of TRIPLES) {
+      const bin = join(ROOT, "bin", `${ARCH}-${suffix}`, exe);
+      if (!existsSync(bin)) continue;
+      try {
+        const out = execFileSync(
+          bin,
+          ["hook", "run", "--host", host, "--index", String(index), "--root", ROOT, "--format", "decision"],
+          { input: json, encoding: "utf8", timeout: 65000, stdio: ["pipe", "pipe", "ignore"] },
+        );
+        return JSON.parse(out);
+      } catch {
+        // the next candidate, then allow
+      }
+    }
+  }
+  return { decision: "allow" };
+}
+
 function fromStatic(host) {
   try {
     return readFileSync(join(ROOT, "hooks", "static", host), "utf8").trim();

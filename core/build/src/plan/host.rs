@@ -6,6 +6,7 @@ use super::{ADDON, Body, Ctx, CtxSkill, Error, File, Inputs, Layout, Shared};
 use crate::render::{self, Tree};
 use crate::target::Target;
 use skillwright_model::context::{CONTEXT_PATH, Context, INDEX_PATH, summary};
+use skillwright_model::hookspec::EVENTS_PATH;
 use skillwright_model::skill::{SKILLWRIGHT_KEYS, Skill};
 use std::collections::BTreeMap;
 
@@ -49,6 +50,16 @@ pub(super) fn files(
     put(format!("{prefix}{CONTEXT_PATH}"), context_json);
     let payload = skillwright_model::context::payload(&target.payload_shape(), &static_context);
     put(format!("{prefix}hooks/static/{}", target.id), payload.into_bytes());
+    if let Some(table) = hook_table(inp, target) {
+        put(format!("{prefix}{EVENTS_PATH}"), table);
+        for (path, bytes) in inp.scripts {
+            put(format!("{prefix}{path}"), bytes.clone());
+        }
+    }
+    // MCP server files and `[pack] files`, at their place in the pack.
+    for (path, bytes) in inp.files {
+        put(format!("{prefix}{path}"), bytes.clone());
+    }
 
     let parts = super::parts::for_host(inp.components, target, universal_parts);
     let ctx = minijinja::Value::from(minijinja::value::Serde(Ctx {
@@ -87,9 +98,17 @@ pub(super) fn files(
         ),
     ];
     let empty = Tree::new();
-    // Launchers are only for hosts that run the runtime hook.
-    let common =
-        if target.hook.dynamic { inp.templates.get(render::COMMON).unwrap_or(&empty) } else { &empty };
+    // The runtime (launchers and binaries) goes to hosts that run it: for the session context,
+    // for the pack's hooks, or as the pack's MCP server.
+    let runtime = target.hook.dynamic
+        || !parts.session_hooks.is_empty()
+        || !parts.hook_groups.is_empty()
+        || inp.components.mcp.iter().any(|s| {
+            parts.mcp.contains_key(&s.name)
+                && matches!(&s.transport, skillwright_model::component::Transport::Stdio { command, .. }
+                    if command.strip_prefix("./") == Some(skillwright_model::component::RUNTIME_LAUNCHER))
+        });
+    let common = if runtime { inp.templates.get(render::COMMON).unwrap_or(&empty) } else { &empty };
     for (path, bytes) in render::render(render::COMMON, common, &ctx, &pack.name)? {
         put(format!("{prefix}{path}"), bytes);
     }
@@ -117,7 +136,7 @@ pub(super) fn files(
         }
     }
     let mut bins = BTreeMap::new();
-    if target.hook.dynamic {
+    if runtime {
         for (rel, bytes) in inp.binaries {
             let addon = rel.ends_with(&format!("/{ADDON}"));
             if addon && !target.hook.addon {
@@ -140,6 +159,42 @@ pub(super) fn files(
     loss.extend(target.loss.iter().cloned());
     loss.extend(parts.loss);
     Ok(Body { files, bins, loss, prefix })
+}
+
+/// The hook table of `target`'s package (`hooks/events.json`), when the pack has hooks the host
+/// runs.
+fn hook_table(inp: &Inputs, target: &Target) -> Option<Vec<u8>> {
+    use skillwright_model::component::Action;
+    use skillwright_model::hookspec::{HookEntry, HookTable};
+    let host = target.host_hooks()?;
+    let hooks: Vec<HookEntry> = inp
+        .components
+        .hooks
+        .iter()
+        // Every hook, whatever this host runs: the universal tree merges the hosts' tables.
+        .map(|h| HookEntry {
+            index: h.index,
+            event: h.event.clone(),
+            tools: h.tools.clone(),
+            run: match &h.action {
+                Action::Run(p) => Some(p.clone()),
+                Action::Handler(_) => None,
+            },
+            handler: match &h.action {
+                Action::Handler(n) => Some(n.clone()),
+                Action::Run(_) => None,
+            },
+            timeout: h.timeout,
+            on_failure: h.on_failure,
+        })
+        .collect();
+    if !inp.components.hooks.iter().any(|h| host.events.contains_key(&h.event)) {
+        return None;
+    }
+    let table = HookTable { hooks, hosts: [(target.id.clone(), host)].into_iter().collect() };
+    let mut bytes = serde_json::to_vec_pretty(&table).unwrap_or_default();
+    bytes.push(b'\n');
+    Some(bytes)
 }
 
 /// The host's copy of SKILL.md: only the frontmatter keys it reads, re-serialized safely, and

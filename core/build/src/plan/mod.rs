@@ -118,9 +118,11 @@ pub struct Inputs<'a> {
     pub layout: Layout,
     /// Commands, agents, MCP servers and hooks.
     pub components: &'a Components,
-    /// Files the components ship (hook scripts): path relative to the pack file's directory →
-    /// bytes. Copied to the same path under every plugin root that runs them.
+    /// Hook scripts: path relative to the pack file's directory → bytes, copied to the same
+    /// path under the plugin root of every host that runs hooks.
     pub scripts: &'a BTreeMap<String, Vec<u8>>,
+    /// Other files every package carries (MCP server files, `[pack] files`), likewise.
+    pub files: &'a BTreeMap<String, Vec<u8>>,
 }
 
 /// Why a plan could not be made.

@@ -4,7 +4,7 @@
 use crate::target::{Mcp, Target};
 use serde::Serialize;
 use skillwright_model::component::{
-    ARGUMENTS, Agent, Command, Components, McpServer, PLUGIN_DATA, PLUGIN_ROOT, Transport,
+    ARGUMENTS, Agent, Command, Components, Hook, McpServer, PLUGIN_DATA, PLUGIN_ROOT, Transport,
 };
 use std::collections::BTreeMap;
 
@@ -53,12 +53,46 @@ pub(super) struct CtxMcp {
     headers: BTreeMap<String, String>,
 }
 
+/// A hook, as one host's template sees it.
+#[derive(Serialize)]
+pub(super) struct CtxHook {
+    /// Its index in the pack (what the runtime is told to run).
+    pub index: usize,
+    /// The canonical event.
+    pub event: String,
+    /// The host's name for the event.
+    pub native: String,
+    /// The host's names of the tools it applies to (empty: every tool).
+    pub tools: Vec<String>,
+    /// Those names as a regular expression matching exactly them (empty: every tool).
+    pub matcher: String,
+    /// Its time limit in the host's unit, with a margin over the runtime's own limit.
+    pub timeout: u64,
+    /// Its time limit in seconds (what the runtime enforces).
+    pub seconds: u32,
+}
+
+/// The hooks on one of a host's events, for templates that list hooks by event.
+#[derive(Serialize)]
+pub(super) struct CtxHookGroup {
+    /// The host's name for the event.
+    pub native: String,
+    /// The canonical event.
+    pub event: String,
+    /// The hooks, in pack order.
+    pub hooks: Vec<CtxHook>,
+}
+
 /// One host's share of the components.
 #[derive(Default, Serialize)]
 pub(super) struct Parts {
     pub commands: Vec<CtxCommand>,
     pub agents: Vec<CtxAgent>,
     pub mcp: BTreeMap<String, CtxMcp>,
+    /// Hooks on session start (templates list them after skillwright's own).
+    pub session_hooks: Vec<CtxHook>,
+    /// Hooks on every other event, by event in the order of a session.
+    pub hook_groups: Vec<CtxHookGroup>,
     #[serde(skip)]
     pub loss: Vec<String>,
 }
@@ -93,7 +127,97 @@ pub(super) fn for_host(c: &Components, t: &Target, shared: Option<&Shared>) -> P
     commands(&c.commands, t, shared, &mut p);
     agents(&c.agents, t, shared, &mut p);
     mcp(&c.mcp, t, &mut p);
+    hooks(&c.hooks, t, &mut p);
     p
+}
+
+fn hooks(list: &[Hook], t: &Target, p: &mut Parts) {
+    if list.is_empty() {
+        return;
+    }
+    let Some(spec) = &t.hooks else {
+        p.loss.push(format!(
+            "{} hook{} not carried: {} runs no plugin hooks",
+            list.len(),
+            plural(list.len()),
+            t.display
+        ));
+        return;
+    };
+    for h in list {
+        let what = format!("hook {} ({})", h.index, h.event);
+        let Some(event) = t.events.get(&h.event) else {
+            p.loss.push(format!("{what} not carried: {} has no `{}` event", t.display, h.event));
+            continue;
+        };
+        let mut tools = Vec::new();
+        let mut missing = Vec::new();
+        for tool in &h.tools {
+            match spec.tools.get(tool) {
+                Some(ht) if !tools.contains(&ht.name) => tools.push(ht.name.clone()),
+                Some(_) => {}
+                None => missing.push(tool.as_str()),
+            }
+        }
+        if !h.tools.is_empty() && tools.is_empty() {
+            p.loss.push(format!(
+                "{what} never runs on {}: it has none of the tools it names ({})",
+                t.display,
+                h.tools.join(", ")
+            ));
+            continue;
+        }
+        if !missing.is_empty() {
+            p.loss.push(format!(
+                "{what}: {} has no {} tool; the hook runs for the others",
+                t.display,
+                missing.join(" or ")
+            ));
+        }
+        if skillwright_model::component::BLOCKING_EVENTS.contains(&h.event.as_str()) && !event.blocks {
+            p.loss.push(format!(
+                "{what}: {} cannot block on {}; a block answer there is ignored",
+                t.display, h.event
+            ));
+        }
+        p.loss.extend(event.loss.iter().map(|l| format!("{what}: {l}")));
+        let matcher = if tools.is_empty() {
+            String::new()
+        } else {
+            format!("^({})$", tools.iter().map(|n| regex_escape(n)).collect::<Vec<_>>().join("|"))
+        };
+        // The host's own limit leaves the runtime time to answer after it stops a slow script.
+        let seconds = h.timeout + 5;
+        let timeout = if spec.timeout_unit == "ms" { u64::from(seconds) * 1000 } else { u64::from(seconds) };
+        let hook = CtxHook {
+            index: h.index,
+            event: h.event.clone(),
+            native: event.name.clone(),
+            tools,
+            matcher,
+            timeout,
+            seconds: h.timeout,
+        };
+        if h.event == "session-start" {
+            p.session_hooks.push(hook);
+        } else {
+            match p.hook_groups.iter_mut().find(|g| g.event == h.event) {
+                Some(g) => g.hooks.push(hook),
+                None => p.hook_groups.push(CtxHookGroup {
+                    native: event.name.clone(),
+                    event: h.event.clone(),
+                    hooks: vec![hook],
+                }),
+            }
+        }
+    }
+    let order = |e: &str| skillwright_model::component::EVENTS.iter().position(|x| *x == e);
+    p.hook_groups.sort_by_key(|g| order(&g.event));
+    p.loss.extend(spec.loss.iter().cloned());
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
 }
 
 fn commands(list: &[Command], t: &Target, shared: Option<&Shared>, p: &mut Parts) {
@@ -110,6 +234,8 @@ fn commands(list: &[Command], t: &Target, shared: Option<&Shared>, p: &mut Parts
         ));
         return;
     };
+    // In the universal tree, hosts that share the Markdown commands read one copy of each.
+    let shared = shared.filter(|_| spec.shared);
     let keys = shared.map_or(&spec.keys, |s| &s.command_keys);
     let arguments = if shared.is_some() { ARGUMENTS } else { spec.arguments.as_str() };
     let mut dropped: BTreeMap<&str, usize> = BTreeMap::new();
@@ -156,7 +282,13 @@ fn commands(list: &[Command], t: &Target, shared: Option<&Shared>, p: &mut Parts
         ));
     }
     let substituted = list.iter().filter(|c| c.body.contains(ARGUMENTS)).count();
-    if spec.arguments.is_empty() && substituted > 0 {
+    if shared.is_some() && spec.arguments != ARGUMENTS && substituted > 0 {
+        p.loss.push(format!(
+            "{} reads the universal tree's shared commands/, where `$ARGUMENTS` stays as written: {substituted} command{} reach it unexpanded (its per-host package rewrites them)",
+            t.display,
+            plural(substituted)
+        ));
+    } else if spec.arguments.is_empty() && substituted > 0 {
         p.loss.push(format!(
             "{} substitutes no arguments into commands: `$ARGUMENTS` is written as \"{NO_ARGUMENTS}\" in {substituted} command{}",
             t.display,
@@ -180,11 +312,12 @@ fn agents(list: &[Agent], t: &Target, shared: Option<&Shared>, p: &mut Parts) {
         ));
         return;
     };
-    let keys = shared.map_or(&spec.keys, |s| &s.agent_keys);
+    let keys = shared.filter(|_| spec.shared).map_or(&spec.keys, |s| &s.agent_keys);
     let mut dropped: BTreeMap<&str, usize> = BTreeMap::new();
+    let reads_tools = keys.iter().any(|k| k == "tools");
     for a in list {
         let mut tools = Vec::new();
-        for tool in &a.tools {
+        for tool in a.tools.iter().filter(|_| reads_tools) {
             match spec.tools.get(tool) {
                 Some(native) if !tools.contains(native) => tools.push(native.clone()),
                 Some(_) => {}

@@ -18,9 +18,11 @@ pub(super) fn plan(inp: &Inputs, shared: &Shared) -> Result<Package, Error> {
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let empty = Tree::new();
     let shared_tree = inp.templates.get(UNIVERSAL).unwrap_or(&empty);
+    let (session_hooks, hook_groups) = shared_hooks(inp);
     let ctx = minijinja::Value::from(minijinja::value::Serde(serde_json::json!({
         "pack": inp.pack, "version": inp.pack.version(), "layout": Layout::Universal,
         "hosts": inp.targets.iter().map(|t| &t.id).collect::<Vec<_>>(),
+        "session_hooks": session_hooks, "hook_groups": hook_groups,
     })));
     let context = shared.context(&inp.targets);
     // Files hosts share carry every key some host reads (each ignores the others).
@@ -31,8 +33,12 @@ pub(super) fn plan(inp: &Inputs, shared: &Shared) -> Result<Package, Error> {
         all
     };
     let parts = super::parts::Shared {
-        command_keys: union(&|t| t.commands.as_ref().map(|c| c.keys.clone()).unwrap_or_default()),
-        agent_keys: union(&|t| t.agents.as_ref().map(|a| a.keys.clone()).unwrap_or_default()),
+        command_keys: union(&|t| {
+            t.commands.as_ref().filter(|c| c.shared).map(|c| c.keys.clone()).unwrap_or_default()
+        }),
+        agent_keys: union(&|t| {
+            t.agents.as_ref().filter(|a| a.shared).map(|a| a.keys.clone()).unwrap_or_default()
+        }),
     };
     let mut bodies = Vec::new();
     for t in &inp.targets {
@@ -97,6 +103,52 @@ pub(super) fn plan(inp: &Inputs, shared: &Shared) -> Result<Package, Error> {
         );
     }
     Ok(seal(inp, UNIVERSAL.into(), "All hosts (one tree)".into(), merged, &shared.bin_hashes))
+}
+
+/// The pack's hooks for the hosts that share one hooks file in the universal tree, by the hosts'
+/// event name: one entry per hook, whose matcher names every sharing host's tools (their names
+/// differ), so that each host runs each hook once. Returns (session-start hooks, the others).
+fn shared_hooks(inp: &Inputs) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
+    let sharing: Vec<&crate::target::Target> =
+        inp.targets.iter().copied().filter(|t| t.shared_hooks).collect();
+    let mut session = Vec::new();
+    let mut groups: Vec<(usize, String, Vec<serde_json::Value>)> = Vec::new();
+    for h in &inp.components.hooks {
+        let mut by_native: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for t in &sharing {
+            let (Some(spec), Some(event)) = (&t.hooks, t.events.get(&h.event)) else { continue };
+            let tools = by_native.entry(event.name.clone()).or_default();
+            tools.extend(h.tools.iter().filter_map(|c| spec.tools.get(c).map(|x| x.name.clone())));
+        }
+        for (native, mut tools) in by_native {
+            tools.sort();
+            tools.dedup();
+            if !h.tools.is_empty() && tools.is_empty() {
+                continue;
+            }
+            let matcher = if h.tools.is_empty() { String::new() } else { format!("^({})$", tools.join("|")) };
+            // One bound that is sane read as seconds and as milliseconds.
+            let entry = serde_json::json!({ "index": h.index, "matcher": matcher, "timeout": (u64::from(h.timeout) + 5) * 1000 });
+            if h.event == "session-start" {
+                session.push(entry);
+            } else {
+                let order = skillwright_model::component::EVENTS
+                    .iter()
+                    .position(|e| *e == h.event)
+                    .unwrap_or(usize::MAX);
+                match groups.iter_mut().find(|g| g.1 == native) {
+                    Some(g) => g.2.push(entry),
+                    None => groups.push((order, native, vec![entry])),
+                }
+            }
+        }
+    }
+    groups.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let groups = groups
+        .into_iter()
+        .map(|(_, native, hooks)| serde_json::json!({ "native": native, "hooks": hooks }))
+        .collect();
+    (session, groups)
 }
 
 /// Two JSON objects merged key by key; `None` if they disagree on a value or are not both JSON

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo '{"context": "Remember: run the tests before you stop."}'
