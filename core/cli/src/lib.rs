@@ -55,6 +55,9 @@ enum Command {
     Metrics(state::MetricsCommand),
     /// Success rate, usage, declared metrics, tiers, declining trends and suggestions per skill.
     Feedback(state::FeedbackArgs),
+    /// Serve the package's runtime to an agent as an MCP server over stdio: skill search and
+    /// show, store get/set/list/search, metrics record, feedback.
+    Mcp(runtime::RootArg),
     /// The keys you trust to sign each pack (what `verify` and the session-start self-check
     /// check signatures against).
     #[command(subcommand)]
@@ -87,6 +90,7 @@ where
         Command::Metrics(c) => state::metrics(c),
         Command::Feedback(a) => state::feedback(a),
         Command::Trust(c) => state::trust(c),
+        Command::Mcp(a) => runtime::mcp(a),
     };
     match result {
         Ok(code) => code,

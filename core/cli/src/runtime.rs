@@ -63,6 +63,13 @@ pub struct RootArg {
     root: Option<PathBuf>,
 }
 
+/// `skillwright mcp`: the runtime as an MCP server on stdin and stdout.
+pub fn mcp(a: RootArg) -> Result<ExitCode> {
+    let root = package_root(a.root)?;
+    skillwright_runtime::mcp::serve(root, env())?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Where a skill's text comes from: an installed package, or a skills source directory.
 pub enum Skills {
     Package(PathBuf, Index),

@@ -10,6 +10,8 @@
 pub mod event;
 pub mod feedback;
 pub mod hook;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 pub mod metrics;
 pub mod package;
 pub mod search;
