@@ -36,7 +36,12 @@ pub fn build_flagship(out: &Path, extra: &[&str]) -> Output {
 
 /// Where `target`'s plugin sits in a per-host build of the flagship pack into `out`.
 pub fn plugin_root(out: &Path, target: &Target) -> PathBuf {
-    out.join(&target.id).join(target.plugin_prefix("skillwright"))
+    pack_root(out, target, "skillwright")
+}
+
+/// Where the package of the pack called `pack` for `target` lives under a build's `out`.
+pub fn pack_root(out: &Path, target: &Target, pack: &str) -> PathBuf {
+    out.join(&target.id).join(target.plugin_prefix(pack))
 }
 
 /// The JSON pointer of the `"{context}"` placeholder in a payload shape.
