@@ -39,14 +39,7 @@ fn build(out: &Path, edit: impl Fn(&Path)) -> PathBuf {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for t in targets() {
-        let bin = plugin_root(&plugins, &t).join("bin").join(env!("SKILLWRIGHT_TRIPLE"));
-        if bin.is_dir() {
-            let exe = bin.join("skillwright");
-            let _ = std::fs::remove_file(&exe);
-            std::fs::copy(BIN, &exe).unwrap();
-        }
-    }
+    support::use_real_binary(&plugins, "kit");
     plugins
 }
 

@@ -39,6 +39,19 @@ pub fn plugin_root(out: &Path, target: &Target) -> PathBuf {
     pack_root(out, target, "skillwright")
 }
 
+/// Puts the binary under test in place of the fake runtime in every package under `plugins`
+/// (for this machine's platform), so launchers and hooks run the real thing.
+pub fn use_real_binary(plugins: &Path, pack: &str) {
+    for t in targets() {
+        let bin = pack_root(plugins, &t, pack).join("bin").join(env!("SKILLWRIGHT_TRIPLE"));
+        if bin.is_dir() {
+            let exe = bin.join("skillwright");
+            let _ = std::fs::remove_file(&exe);
+            std::fs::copy(BIN, &exe).unwrap();
+        }
+    }
+}
+
 /// Where the package of the pack called `pack` for `target` lives under a build's `out`.
 pub fn pack_root(out: &Path, target: &Target, pack: &str) -> PathBuf {
     out.join(&target.id).join(target.plugin_prefix(pack))
