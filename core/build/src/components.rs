@@ -124,7 +124,7 @@ fn carried_files(
             && let Some(rel) = command.strip_prefix("./")
             && rel != RUNTIME_LAUNCHER
         {
-            take(rel, &format!("mcp.{}", s.name), out, diags);
+            take(rel, &format!("mcp.{}.command", s.name), out, diags);
         }
     }
     for entry in &pack.pack.files {
@@ -232,6 +232,24 @@ impl Locator<'_> {
             None => d.at(1, 1, 3),
         });
     }
+
+    /// Pushes a diagnostic at the first place in the body (after the frontmatter) where `needle`
+    /// is written.
+    fn push_in_body(&mut self, code: &'static str, needle: &str, msg: String) {
+        let mut fences = if self.source.starts_with("---") { 0 } else { 2 };
+        let found = self.source.lines().enumerate().find_map(|(i, l)| {
+            if fences < 2 {
+                fences += usize::from(l.trim_end() == "---");
+                return None;
+            }
+            l.find(needle).map(|byte| (i, l[..byte].chars().count()))
+        });
+        let d = Diagnostic::new(code, self.file, msg);
+        self.diags.push(match found {
+            Some((line, col)) => d.at(line as u32 + 1, col as u32 + 1, needle.chars().count() as u32),
+            None => d.at(1, 1, 3),
+        });
+    }
 }
 
 fn string(raw: &BTreeMap<&str, &Value>, key: &str, at: &mut Locator) -> Option<String> {
@@ -309,9 +327,9 @@ fn command(name: &str, raw: &BTreeMap<&str, &Value>, body: &str, at: &mut Locato
     let description = description(raw, &what, at);
     let body = body_of(body, &what, at);
     if let Some(p) = POSITIONAL.iter().find(|p| body.contains(**p)) {
-        at.push(
+        at.push_in_body(
             "SW403",
-            None,
+            p,
             format!("{what} uses `{p}`: write `$ARGUMENTS` for the arguments; positional placeholders mean different things on different hosts"),
         );
     }
@@ -447,13 +465,16 @@ fn check_mcp(
     use skillwright_model::component::{PLUGIN_DATA, PLUGIN_ROOT, Transport};
     let what = format!("mcp.{}", server.name);
     let name = &server.name;
-    let mut push = |code, msg: String| diags.push(pack.diagnostic(file, code, &what, msg));
-    let mut values: Vec<(&str, &str)> = Vec::new();
+    let mut push = |code, field: &str, msg: String| {
+        diags.push(pack.diagnostic(file, code, &format!("{what}.{field}"), msg))
+    };
+    // (the field's span key, its name as the message says it, its value)
+    let mut values: Vec<(String, &str, &str)> = Vec::new();
     match &server.transport {
         Transport::Stdio { command, args, env, cwd } => {
             let c = command.as_str();
             if c.is_empty() {
-                push("SW441", format!("MCP server `{name}` has an empty `command`"));
+                push("SW441", "command", format!("MCP server `{name}` has an empty `command`"));
             } else if c.starts_with('/')
                 || c.contains("..")
                 || c.contains('\\')
@@ -462,6 +483,7 @@ fn check_mcp(
             {
                 push(
                     "SW442",
+                    "command",
                     format!(
                         "MCP server `{name}`: command `{}` must be a program name found on PATH or a `./` path inside the package",
                         skillwright_model::text::one_line(c, 80)
@@ -475,30 +497,56 @@ fn check_mcp(
             if cwd.as_deref().is_some_and(|c| !cwd_ok(c)) {
                 push(
                     "SW442",
+                    "cwd",
                     format!(
                         "MCP server `{name}`: `cwd` must start with `./`, `{PLUGIN_ROOT}` or `{PLUGIN_DATA}`"
                     ),
                 );
             }
-            values.extend(args.iter().map(|a| ("args", a.as_str())));
-            values.extend(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            values.extend(cwd.iter().map(|c| ("cwd", c.as_str())));
+            for key in env.keys() {
+                let reserved = [PLUGIN_ROOT, PLUGIN_DATA].iter().any(|v| v[2..v.len() - 1] == *key);
+                let valid = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if reserved || !valid {
+                    push(
+                        "SW441",
+                        &format!("env.{key}"),
+                        format!(
+                            "MCP server `{name}`: env `{}` {}",
+                            skillwright_model::text::one_line(key, 40),
+                            if reserved {
+                                "is set by the host to the plugin's own directory; choose another name"
+                            } else {
+                                "is not a variable name (letters, digits and `_`, not starting with a digit)"
+                            }
+                        ),
+                    );
+                }
+            }
+            values.extend(args.iter().enumerate().map(|(i, a)| (format!("args[{i}]"), "args", a.as_str())));
+            values.extend(env.iter().map(|(k, v)| (format!("env.{k}"), k.as_str(), v.as_str())));
+            values.extend(cwd.iter().map(|c| ("cwd".to_string(), "cwd", c.as_str())));
         }
         Transport::Http { url, headers } | Transport::Sse { url, headers } => {
             if let Some(why) = bad_url(url) {
-                push("SW445", format!("MCP server `{name}`: {why}"));
+                push("SW445", "url", format!("MCP server `{name}`: {why}"));
             }
-            values.extend(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            values.push(("url", url.as_str()));
+            values.extend(headers.iter().map(|(k, v)| (format!("headers.{k}"), k.as_str(), v.as_str())));
+            values.push(("url".into(), "url", url.as_str()));
         }
     }
-    for (key, value) in &values {
+    for (field, key, value) in &values {
         if let Some(v) = variables(value).find(|v| *v != PLUGIN_ROOT && *v != PLUGIN_DATA) {
-            push("SW444", format!("MCP server `{name}`: `{v}` in `{key}` is expanded by some hosts only"));
+            push(
+                "SW444",
+                field,
+                format!("MCP server `{name}`: `{v}` in `{key}` is expanded by some hosts only"),
+            );
         }
         if looks_secret(key, value) {
             push(
                 "SW443",
+                field,
                 format!(
                     "MCP server `{name}`: `{key}` holds what looks like a secret; everything in the pack file ships in every package"
                 ),

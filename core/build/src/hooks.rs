@@ -24,11 +24,14 @@ pub fn check(
     let mut scripts = BTreeMap::new();
     for h in hooks {
         let at = format!("hooks[{}]", h.index);
-        let mut push = |code, msg: String| diags.push(pack.diagnostic(file, code, &at, msg));
+        let mut push = |code, field: &str, msg: String| {
+            diags.push(pack.diagnostic(file, code, &format!("{at}.{field}"), msg))
+        };
         let event = h.event.as_str();
         if !EVENTS.contains(&event) {
             push(
                 "SW461",
+                "event",
                 format!(
                     "unknown hook event `{}`; the events are: {}",
                     skillwright_model::text::one_line(event, 64),
@@ -44,11 +47,12 @@ pub fn check(
             .map(|t| t.display.as_str())
             .collect();
         if supported.is_empty() && !hosts.targets.is_empty() {
-            push("SW461", format!("no host runs hooks on `{event}`"));
+            push("SW461", "event", format!("no host runs hooks on `{event}`"));
         }
         if !h.tools.is_empty() && !TOOL_EVENTS.contains(&event) {
             push(
                 "SW462",
+                "tools",
                 format!("`tools` applies to tool events only ({}), not to `{event}`", TOOL_EVENTS.join(", ")),
             );
         }
@@ -56,6 +60,7 @@ pub fn check(
             if !TOOLS.contains(&tool.as_str()) {
                 push(
                     "SW462",
+                    "tools",
                     format!(
                         "unknown tool `{}`; the tools are: {}",
                         skillwright_model::text::one_line(tool, 40),
@@ -67,12 +72,14 @@ pub fn check(
         if h.timeout == 0 || h.timeout > MAX_HOOK_TIMEOUT {
             push(
                 "SW465",
+                "timeout",
                 format!("timeout {} s is out of range: 1 to {MAX_HOOK_TIMEOUT} seconds", h.timeout),
             );
         }
         match &h.action {
             Action::Handler(name) if !HANDLERS.contains(&name.as_str()) => push(
                 "SW464",
+                "handler",
                 format!(
                     "unknown handler `{}`; the built-in handlers are: {}",
                     skillwright_model::text::one_line(name, 40),
@@ -86,6 +93,7 @@ pub fn check(
                 }
                 Err(why) => push(
                     "SW463",
+                    "run",
                     format!("hook script `{}`: {why}", skillwright_model::text::one_line(path, 120)),
                 ),
             },

@@ -54,15 +54,15 @@ struct RawFile {
 struct RawMcp {
     #[serde(rename = "type")]
     kind: Option<String>,
-    command: Option<String>,
+    command: Option<Spanned<String>>,
     #[serde(default)]
-    args: Vec<String>,
+    args: Vec<Spanned<String>>,
     #[serde(default)]
-    env: BTreeMap<String, String>,
-    cwd: Option<String>,
-    url: Option<String>,
+    env: BTreeMap<Spanned<String>, String>,
+    cwd: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
     #[serde(default)]
-    headers: BTreeMap<String, String>,
+    headers: BTreeMap<Spanned<String>, String>,
 }
 
 #[derive(Deserialize)]
@@ -95,7 +95,9 @@ pub struct PackFile {
     pub mcp: Vec<McpServer>,
     /// Its hooks, in order.
     pub hooks: Vec<Hook>,
-    /// Where each server and hook was declared: `mcp.<name>` or `hooks[<i>]` → (line, column).
+    /// Where each server and hook was declared (`mcp.<name>`, `hooks[<i>]`) and each of their
+    /// fields (`mcp.<name>.command`, `mcp.<name>.env.<KEY>`, `mcp.<name>.args[<i>]`,
+    /// `hooks[<i>].run`, …) → (line, column).
     pub spans: BTreeMap<String, (u32, u32)>,
     /// The file's text (for diagnostic snippets).
     pub source: String,
@@ -153,17 +155,39 @@ pub fn parse(path: &Path, text: &str, version: Option<&str>) -> Result<PackFile,
         let (line, col) = pos(name.span());
         spans.insert(format!("mcp.{}", name.get_ref()), (line, col));
         let s = server.into_inner();
+        let mut field = |key: String, span: std::ops::Range<usize>| {
+            spans.insert(format!("mcp.{}.{key}", name.get_ref()), pos(span));
+        };
+        for (key, v) in [("command", &s.command), ("cwd", &s.cwd), ("url", &s.url)] {
+            if let Some(v) = v {
+                field(key.into(), v.span());
+            }
+        }
+        for (i, a) in s.args.iter().enumerate() {
+            field(format!("args[{i}]"), a.span());
+        }
+        for k in s.env.keys() {
+            field(format!("env.{}", k.get_ref()), k.span());
+        }
+        for k in s.headers.keys() {
+            field(format!("headers.{}", k.get_ref()), k.span());
+        }
+        let plain =
+            |m: BTreeMap<Spanned<String>, String>| m.into_iter().map(|(k, v)| (k.into_inner(), v)).collect();
+        let (command, cwd, url) = (
+            s.command.map(Spanned::into_inner),
+            s.cwd.map(Spanned::into_inner),
+            s.url.map(Spanned::into_inner),
+        );
+        let args = s.args.into_iter().map(Spanned::into_inner).collect();
+        let (env, headers) = (plain(s.env), plain(s.headers));
         let shown = skillwright_model::text::one_line(name.get_ref(), 64);
         let invalid =
             |msg: String| Diagnostic::new("SW441", &file, msg).at(line, col, shown.chars().count() as u32);
-        let transport = match (s.command, s.url, s.kind.as_deref()) {
-            (Some(command), None, None | Some("stdio")) => {
-                Transport::Stdio { command, args: s.args, env: s.env, cwd: s.cwd }
-            }
-            (None, Some(url), Some("sse")) => Transport::Sse { url, headers: s.headers },
-            (None, Some(url), None | Some("http" | "streamable-http")) => {
-                Transport::Http { url, headers: s.headers }
-            }
+        let transport = match (command, url, s.kind.as_deref()) {
+            (Some(command), None, None | Some("stdio")) => Transport::Stdio { command, args, env, cwd },
+            (None, Some(url), Some("sse")) => Transport::Sse { url, headers },
+            (None, Some(url), None | Some("http" | "streamable-http")) => Transport::Http { url, headers },
             (Some(_), Some(_), _) => {
                 diagnostics
                     .push(invalid(format!("MCP server `{shown}` has both `command` and `url`: keep one")));
@@ -196,6 +220,18 @@ pub fn parse(path: &Path, text: &str, version: Option<&str>) -> Result<PackFile,
         let (line, col) = pos(h.span());
         spans.insert(format!("hooks[{index}]"), (line, col));
         let h = h.into_inner();
+        let fields = [
+            ("event", Some(h.event.span())),
+            ("tools", h.tools.as_ref().map(Spanned::span)),
+            ("run", h.run.as_ref().map(Spanned::span)),
+            ("handler", h.handler.as_ref().map(Spanned::span)),
+            ("timeout", h.timeout.as_ref().map(Spanned::span)),
+        ];
+        for (key, span) in fields {
+            if let Some(span) = span {
+                spans.insert(format!("hooks[{index}].{key}"), pos(span));
+            }
+        }
         let action = match (h.run, h.handler) {
             (Some(r), None) => Action::Run(r.into_inner()),
             (None, Some(n)) => Action::Handler(n.into_inner()),
@@ -234,12 +270,19 @@ pub fn parse(path: &Path, text: &str, version: Option<&str>) -> Result<PackFile,
 }
 
 impl PackFile {
-    /// A diagnostic of rule `code` at the declaration `what` (`mcp.<name>` or `hooks[<i>]`).
+    /// A diagnostic of rule `code` at `what`: a field (`mcp.<name>.cwd`, `hooks[<i>].run`) or,
+    /// when that field was not written, the declaration holding it.
     pub fn diagnostic(&self, file: &str, code: &'static str, what: &str, msg: String) -> Diagnostic {
         let d = Diagnostic::new(code, file, msg);
-        match self.spans.get(what) {
-            Some((l, c)) => d.at(*l, *c, 1),
-            None => d,
+        let mut at = what;
+        loop {
+            if let Some((l, c)) = self.spans.get(at) {
+                return d.at(*l, *c, 1);
+            }
+            match at.rsplit_once('.') {
+                Some((parent, _)) => at = parent,
+                None => return d,
+            }
         }
     }
 }
