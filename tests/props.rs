@@ -80,6 +80,15 @@ fn pack(description: &str, display: &str, author: &str) -> Pack {
 }
 
 fn make_plan(set: &SkillSet, pack: &Pack) -> Plan {
+    plan_with(set, pack, &Default::default(), Default::default())
+}
+
+fn plan_with(
+    set: &SkillSet,
+    pack: &Pack,
+    components: &skillwright_model::component::Components,
+    layout: plan::Layout,
+) -> Plan {
     let targets = target::builtin().unwrap();
     let chosen: Vec<_> = targets.values().collect();
     let templates = pipeline::templates(&chosen, Default::default(), None).unwrap();
@@ -91,8 +100,8 @@ fn make_plan(set: &SkillSet, pack: &Pack) -> Plan {
         templates: &templates,
         binaries: &bins,
         key: None,
-        layout: Default::default(),
-        components: &Default::default(),
+        layout,
+        components,
         scripts: &Default::default(),
         files: &Default::default(),
     })
@@ -117,6 +126,80 @@ fn is_code(path: &str) -> bool {
         || path.ends_with("hooks/hooks.json")
         || path.ends_with(".js")
         || path.ends_with(".sh")
+}
+
+/// A command (`prop-cmd`) and an agent (`prop-agent`) written as files the way an author would,
+/// read back by the build: `None` when the build refuses them (an error diagnostic).
+fn components_of(
+    cmd_desc: &str,
+    hint: &str,
+    cmd_body: &str,
+    agent_desc: &str,
+    agent_body: &str,
+) -> Option<skillwright_model::component::Components> {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = |pairs: &[(&str, &str)], body: &str| {
+        let mut fm = serde_yaml::Mapping::new();
+        for (k, v) in pairs {
+            fm.insert((*k).into(), (*v).into());
+        }
+        format!("---\n{}---\n{body}\n", serde_yaml::to_string(&fm).unwrap())
+    };
+    for sub in ["commands", "agents"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("commands/prop-cmd.md"),
+        doc(&[("description", cmd_desc), ("argument-hint", hint)], cmd_body),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("agents/prop-agent.md"),
+        doc(&[("name", "prop-agent"), ("description", agent_desc)], agent_body),
+    )
+    .unwrap();
+    let (read, diags) = skillwright_build::components::read(dir.path());
+    if diags.iter().any(|d| d.severity == Severity::Error) || read.commands.len() + read.agents.len() != 2 {
+        return None;
+    }
+    Some(skillwright_model::component::Components {
+        commands: read.commands,
+        agents: read.agents,
+        ..Default::default()
+    })
+}
+
+/// Every string in a parsed document, at any depth.
+fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// The data in a generated file, parsed by its format: JSON, TOML, or a Markdown file's YAML
+/// frontmatter (with the body after it). `Ok(None)` for files of other kinds.
+fn parsed(path: &str, bytes: &[u8]) -> Result<Option<(serde_json::Value, String)>, String> {
+    let text = || std::str::from_utf8(bytes).map_err(|e| format!("{path}: {e}"));
+    if path.ends_with(".json") {
+        return serde_json::from_slice(bytes)
+            .map(|v| Some((v, String::new())))
+            .map_err(|e| format!("{path}: {e}"));
+    }
+    if path.ends_with(".toml") {
+        let v: toml::Value = toml::from_str(text()?).map_err(|e| format!("{path}: {e}"))?;
+        return Ok(Some((serde_json::to_value(v).unwrap(), String::new())));
+    }
+    if path.ends_with(".md") && bytes.starts_with(b"---\n") {
+        let t = text()?;
+        let (fm, body) = t[4..].split_once("\n---\n").ok_or(format!("{path}: unclosed frontmatter"))?;
+        let v: serde_json::Value =
+            serde_yaml::from_str(&format!("{fm}\n")).map_err(|e| format!("{path}: {e}"))?;
+        return Ok(Some((v, body.to_string())));
+    }
+    Ok(None)
 }
 
 fn set_of(name: &str, description: &str) -> (SkillSet, bool) {
@@ -184,6 +267,55 @@ proptest! {
     }
 
     #[test]
+    fn hostile_command_and_agent_text_stays_data_in_every_format(
+        cmd_desc in hostile_text(16),
+        hint in hostile_text(6),
+        cmd_body in hostile_text(24),
+        agent_desc in hostile_text(16),
+        agent_body in hostile_text(24),
+        universal in any::<bool>(),
+    ) {
+        let components = components_of(&cmd_desc, &hint, &cmd_body, &agent_desc, &agent_body);
+        prop_assume!(components.is_some(), "the build refused this text (its own tests cover why)");
+        let components = components.unwrap();
+        let layout = if universal { plan::Layout::Universal } else { plan::Layout::default() };
+        let (set, _) = set_of("prop-skill", "Plain words. Use when testing.");
+        let plain_pack = pack("Plain pack", "Plain", "Plain Author");
+        let p = plan_with(&set, &plain_pack, &components, layout);
+        prop_assert_eq!(files(&p), files(&plan_with(&set, &plain_pack, &components, layout)));
+        let (cmd, agent) = (&components.commands[0], &components.agents[0]);
+
+        // Per package: every structured file parses, and wherever the command or the agent is
+        // written, its description comes back verbatim and its prompt whole.
+        let mut carried = 0;
+        for pkg in &p.packages {
+            for (path, f) in &pkg.files {
+                let Some((v, body)) = parsed(path, &f.bytes).map_err(TestCaseError::fail)? else { continue };
+                let mut found = Vec::new();
+                strings(&v, &mut found);
+                for (name, desc, prompt) in [("prop-cmd", &cmd.description, &cmd.body), ("prop-agent", &agent.description, &agent.body)] {
+                    if path.contains(name) {
+                        prop_assert!(found.contains(desc), "{}/{}: description lost: {:?}", pkg.host, path, found);
+                        let whole = found.iter().any(|s| s.contains(prompt.trim())) || body.contains(prompt.trim());
+                        prop_assert!(whole, "{}/{}: prompt lost", pkg.host, path);
+                        carried += 1;
+                    }
+                }
+            }
+        }
+        prop_assert!(carried >= 2, "the command and the agent were written somewhere");
+
+        // Launchers and hook configs hold no component text: the same as for plain components.
+        let plain = components_of("Plain.", "[x]", "Do it.", "Helps.", "You help.").unwrap();
+        let plain = files(&plan_with(&set, &plain_pack, &plain, layout));
+        for (path, bytes) in files(&p) {
+            if is_code(&path) && !path.ends_with(".js") {
+                prop_assert_eq!(Some(&bytes), plain.get(&path), "{} depends on component text", path);
+            }
+        }
+    }
+
+    #[test]
     fn any_skill_md_bytes_validate_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
         let (_skill, diags) = skillwright_build::parse::parse_skill("x", "x/SKILL.md", &bytes);
         let lines = bytes.split(|b| *b == b'\n').count() as u32;
@@ -193,23 +325,36 @@ proptest! {
     }
 }
 
-/// The generated JavaScript stays valid for hostile packs: `node --check` on the OpenCode module.
+/// The generated JavaScript stays valid for hostile packs and components: `node --check` on every
+/// module of every host.
 #[test]
-fn opencode_module_passes_node_check_for_hostile_packs() {
+fn javascript_passes_node_check_for_hostile_packs_and_components() {
     let mut runner =
         proptest::test_runner::TestRunner::new(ProptestConfig { cases: 6, ..Default::default() });
     let dir = tempfile::tempdir().unwrap();
     runner
-        .run(&(hostile_text(24), hostile_text(12)), |(pack_desc, display)| {
-            let (set, _) = set_of("prop-skill", "Plain words. Use when testing.");
-            let p = make_plan(&set, &pack(&pack_desc, &display, "A"));
-            let js = &files(&p)["opencode/plugin.js"];
-            let file = dir.path().join("plugin.mjs");
-            std::fs::write(&file, js).unwrap();
-            let out =
-                std::process::Command::new("node").arg("--check").arg(&file).output().expect("node runs");
-            prop_assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            Ok(())
-        })
+        .run(
+            &(hostile_text(24), hostile_text(12), hostile_text(16), hostile_text(24)),
+            |(pack_desc, display, desc, body)| {
+                let (set, _) = set_of("prop-skill", "Plain words. Use when testing.");
+                let components = components_of(&desc, "[x]", &body, &desc, &body).unwrap_or_default();
+                let p = plan_with(&set, &pack(&pack_desc, &display, "A"), &components, Default::default());
+                let mut checked = 0;
+                for (path, js) in files(&p).iter().filter(|(p, _)| p.ends_with(".js") || p.ends_with(".mjs"))
+                {
+                    let file = dir.path().join("module.mjs");
+                    std::fs::write(&file, js).unwrap();
+                    let out = std::process::Command::new("node")
+                        .arg("--check")
+                        .arg(&file)
+                        .output()
+                        .expect("node runs");
+                    prop_assert!(out.status.success(), "{}: {}", path, String::from_utf8_lossy(&out.stderr));
+                    checked += 1;
+                }
+                prop_assert!(checked >= 2, "the OpenCode and Pi modules were checked");
+                Ok(())
+            },
+        )
         .unwrap();
 }

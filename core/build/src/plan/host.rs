@@ -210,7 +210,7 @@ fn skill_md<'a>(skill: &'a Skill, keep: &[String]) -> (Vec<u8>, Vec<&'a str>) {
             lost.push(k.as_str());
         }
     }
-    let yaml = if map.is_empty() { String::new() } else { serde_yaml::to_string(&map).unwrap_or_default() };
+    let yaml = crate::frontmatter::write(&map);
     let mut out = format!("---\n{yaml}---\n").into_bytes();
     out.extend_from_slice(skill.body.as_bytes());
     (out, lost)

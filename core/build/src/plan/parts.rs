@@ -118,7 +118,7 @@ fn frontmatter(pairs: Vec<(&str, serde_yaml::Value)>) -> String {
     for (k, v) in pairs {
         map.insert(serde_yaml::Value::String(k.to_string()), v);
     }
-    if map.is_empty() { String::new() } else { serde_yaml::to_string(&map).unwrap_or_default() }
+    crate::frontmatter::write(&map)
 }
 
 /// The components as `target` reads them. `shared` is set for the universal tree.
