@@ -300,6 +300,7 @@ fn universal_plan_of(name: &str) -> Plan {
 
 #[test]
 fn universal_tree_snapshot_and_properties() {
+    insta::assert_snapshot!("plan-universal-components", render_tree(&universal_plan_of("components")));
     let plan = universal_plan_of("full");
     assert_eq!(plan.packages.len(), 1);
     insta::assert_snapshot!("plan-universal-full", render_tree(&plan));
