@@ -60,7 +60,7 @@ fn render_package(p: &skillwright_build::plan::Package) -> String {
 /// reviewed on its own.
 #[test]
 fn snapshots_of_every_fixture_pack() {
-    for name in ["minimal", "full", "hostile", "components"] {
+    for name in ["minimal", "full", "hostile", "components", "events"] {
         let plan = plan_of(name);
         assert_eq!(plan.packages.len(), skillwright_build::target::builtin().unwrap().len(), "every host");
         for p in &plan.packages {
@@ -72,8 +72,49 @@ fn snapshots_of_every_fixture_pack() {
 
 #[test]
 fn plans_are_deterministic() {
-    for name in ["minimal", "full", "hostile", "components"] {
+    for name in ["minimal", "full", "hostile", "components", "events"] {
         assert_eq!(render_tree(&plan_of(name)), render_tree(&plan_of(name)));
+    }
+}
+
+/// The loss report's section for `host`.
+fn report_section<'a>(report: &'a str, host: &str) -> &'a str {
+    let start = report.find(&format!("(`{host}`)")).unwrap_or(report.len());
+    let rest = &report[start..];
+    &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+}
+
+/// In a pack with a hook on every event, each hook a host's loss report does not leave out is
+/// launched from that host's package (a command naming the host and the hook's index, or the
+/// hook's entry in an in-process module); each one left out is not.
+#[test]
+fn every_hook_a_host_can_run_is_wired_in_its_package() {
+    let plan = plan_of("events");
+    let count = skillwright_model::component::EVENTS.len();
+    for p in &plan.packages {
+        let section = report_section(&plan.report, &p.host);
+        let text: String = p.files.values().filter_map(|f| std::str::from_utf8(&f.bytes).ok()).collect();
+        let launched = |i: usize| {
+            let command = format!("{} {i}", p.host);
+            text.match_indices(&command).any(|(at, _)| {
+                !text[at + command.len()..].starts_with(|c: char| c.is_ascii_digit())
+                    && !text[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '-')
+            }) || text.contains(&format!("index: {i},"))
+        };
+        let mut wired = 0;
+        for i in 0..count {
+            let left_out = section.contains(&format!("hook {i} ("))
+                && section.lines().any(|l| {
+                    l.contains(&format!("hook {i} ("))
+                        && (l.contains("not carried") || l.contains("never runs"))
+                })
+                || section.contains("hooks not carried");
+            assert_eq!(launched(i), !left_out, "{}: hook {i} (left out: {left_out})\n{section}", p.host);
+            wired += usize::from(!left_out);
+        }
+        if !section.contains("hooks not carried") {
+            assert!(wired >= 4, "{}: only {wired} events wired", p.host);
+        }
     }
 }
 
@@ -148,7 +189,7 @@ fn hostile_text_survives_as_data() {
 #[test]
 fn generated_javascript_passes_node_check() {
     let tmp = tempfile::tempdir().unwrap();
-    for name in ["minimal", "hostile", "components"] {
+    for name in ["minimal", "hostile", "components", "events"] {
         let plan = plan_of(name);
         for p in &plan.packages {
             for (path, f) in &p.files {
