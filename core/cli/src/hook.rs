@@ -84,7 +84,9 @@ fn run(host: &str, index: usize, root: Option<PathBuf>, format: RunFormat) -> Re
     use skillwright_runtime::event;
     let outcome = std::panic::catch_unwind(|| -> Result<event::Answer> {
         let root = package_root(root)?;
-        let stdin = read_stdin();
+        // A tool's whole input or output can be large; past the cap (or the time limit) it is cut,
+        // which the hook treats as unreadable input, never as a pass.
+        let stdin = read_stdin(Duration::from_secs(2), 16 * 1024 * 1024);
         let (decision, spec, ev) = event::decide(&root, host, index, &stdin, &env())?;
         Ok(match format {
             RunFormat::Host => event::answer(&decision, &spec, &ev),
@@ -145,7 +147,7 @@ fn session_start(host: String, root: Option<PathBuf>) -> Result<ExitCode> {
         std::thread::sleep(Duration::from_millis(ms)); // lets the tests prove the hard limit
     }
     let start = std::panic::catch_unwind(|| -> Result<hook::Start> {
-        let input = hook::HostInput::parse(&read_stdin());
+        let input = hook::HostInput::parse(&read_stdin(Duration::from_millis(100), 1024 * 1024));
         let exe = std::env::current_exe().ok().map(|p| p.display().to_string());
         Ok(hook::session_start(&host, &root, &input, exe.as_deref(), &env())?)
     })
@@ -193,25 +195,25 @@ fn spawn_self_check(root: &Path) {
     let _ = cmd.spawn();
 }
 
-/// Reads the host's stdin JSON without ever blocking the session: at most 1 MiB, and only what
-/// arrives within 100 ms.
-fn read_stdin() -> Vec<u8> {
+/// Reads the host's stdin JSON without ever blocking the session: at most `cap` bytes, and only
+/// what arrives within `limit` (a host writes it all at once and closes stdin).
+fn read_stdin(limit: Duration, cap: usize) -> Vec<u8> {
     use std::io::IsTerminal;
     if std::io::stdin().is_terminal() {
         return Vec::new();
     }
-    read_stdin_bounded(Duration::from_millis(100))
+    read_stdin_bounded(limit, cap)
 }
 
 /// Unix: poll the descriptor, no thread needed.
 #[cfg(unix)]
-fn read_stdin_bounded(limit: Duration) -> Vec<u8> {
+fn read_stdin_bounded(limit: Duration, cap: usize) -> Vec<u8> {
     use rustix::event::{PollFd, PollFlags, Timespec, poll};
     let stdin = std::io::stdin();
     let deadline = std::time::Instant::now() + limit;
     let mut buf = Vec::new();
     let mut chunk = [0u8; 16384];
-    while buf.len() < 1024 * 1024 {
+    while buf.len() <= cap {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         let timeout = Timespec { tv_sec: left.as_secs() as _, tv_nsec: left.subsec_nanos() as _ };
         let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
@@ -224,17 +226,16 @@ fn read_stdin_bounded(limit: Duration) -> Vec<u8> {
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
-    buf.truncate(1024 * 1024);
     buf
 }
 
 /// Elsewhere: a reader thread, abandoned if the host never closes stdin.
 #[cfg(not(unix))]
-fn read_stdin_bounded(limit: Duration) -> Vec<u8> {
+fn read_stdin_bounded(limit: Duration, cap: usize) -> Vec<u8> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut buf = Vec::new();
-        let _ = std::io::stdin().lock().take(1024 * 1024).read_to_end(&mut buf);
+        let _ = std::io::stdin().lock().take(cap as u64 + 1).read_to_end(&mut buf);
         let _ = tx.send(buf);
     });
     rx.recv_timeout(limit).unwrap_or_default()

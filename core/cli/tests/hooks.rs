@@ -79,6 +79,10 @@ fn tool_input(
 }
 
 fn run_hook(root: &Path, host: &str, index: usize, stdin: &Value, home: &Path) -> Output {
+    run_raw(root, host, index, stdin.to_string().as_bytes(), home)
+}
+
+fn run_raw(root: &Path, host: &str, index: usize, stdin: &[u8], home: &Path) -> Output {
     use std::io::Write;
     let mut child = Command::new(root.join("hooks/run-hook"))
         .args([host, &index.to_string()])
@@ -88,7 +92,7 @@ fn run_hook(root: &Path, host: &str, index: usize, stdin: &Value, home: &Path) -
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{host}: {}: {e}", root.join("hooks/run-hook").display()));
-    child.stdin.take().unwrap().write_all(stdin.to_string().as_bytes()).unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -318,5 +322,47 @@ fn a_script_gets_the_canonical_input() {
             t.id
         );
         assert_eq!(got["raw"], stdin);
+    }
+}
+
+/// Input the hook cannot read whole (cut short, not JSON, nothing at all) is a failure: a guard
+/// that blocks when it fails blocks, on every host, instead of letting an unjudged call through.
+#[test]
+fn unreadable_input_is_a_failure_not_a_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = build(tmp.path(), |_| {});
+    let home = tmp.path().join("home");
+    for t in shell_hosts() {
+        let root = plugin_root(&plugins, &t);
+        let whole = tool_input(&t, "shell", |h| &h.command, "ls").unwrap().to_string();
+        let cut = &whole[..whole.len() / 2];
+        for bad in [cut, "not json", "", "[1, 2]"] {
+            let out = run_raw(&root, &t.id, 0, bad.as_bytes(), &home);
+            let said =
+                format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert!(said.contains("could not read what the host sent"), "{}: {bad:?} gave {said}", t.id);
+        }
+    }
+}
+
+/// A script that leaves a process behind holding its output open still gets its answer read, and
+/// the hook returns within the script's limit.
+#[test]
+fn a_script_leaving_a_process_behind_does_not_stall_the_hook() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = build(tmp.path(), |src| {
+        std::fs::write(
+            src.join("hooks/scripts/guard.sh"),
+            "#!/bin/sh\nsleep 60 &\necho '{\"decision\": \"block\", \"reason\": \"left one behind\"}'\n",
+        )
+        .unwrap();
+    });
+    for t in shell_hosts() {
+        let root = plugin_root(&plugins, &t);
+        let stdin = tool_input(&t, "shell", |h| &h.command, "ls").unwrap();
+        let start = std::time::Instant::now();
+        let out = run_hook(&root, &t.id, 0, &stdin, &tmp.path().join("home"));
+        assert!(start.elapsed() < std::time::Duration::from_secs(9), "{}: {:?}", t.id, start.elapsed());
+        assert_reply(&t.id, &out, &expected(&t, "pre-tool-use", "block", "left one behind").unwrap());
     }
 }

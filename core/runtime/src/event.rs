@@ -162,6 +162,17 @@ pub fn decide(
         .find(|h| h.index == index)
         .ok_or_else(|| Error::Unknown(format!("this package has no hook {index}")))?;
     let input = normalize(host, &spec, &hook.event, stdin);
+    // Input cut short (too large, or too slow to arrive) or not what a host sends: the hook cannot
+    // tell what it is judging, so it is a failure, not a silent pass for a guard.
+    if !input.raw.is_object() {
+        let why = if stdin.is_empty() {
+            "nothing arrived on stdin".to_string()
+        } else {
+            format!("{} bytes that are not one JSON object", stdin.len())
+        };
+        let what = format!("hook {index} could not read what the host sent ({why})");
+        return Ok((failure(hook, &what), spec, hook.event.clone()));
+    }
     // A host without matchers may call for any tool: the hook's own list decides.
     if !hook.tools.is_empty() && !input.tool.as_ref().is_some_and(|t| hook.tools.contains(t)) {
         return Ok((Decision::Allow, spec, hook.event.clone()));
@@ -223,14 +234,19 @@ fn clean(s: &str) -> String {
     t.chars().take(MAX_TEXT).collect()
 }
 
+/// What a hook that could not do its job decides: what its author declared for failures.
+fn failure(hook: &HookEntry, what: &str) -> Decision {
+    match hook.on_failure {
+        OnFailure::Allow => Decision::Allow,
+        OnFailure::Block => {
+            Decision::Block { reason: clean(&format!("{what}, and it blocks when it fails")) }
+        }
+    }
+}
+
 /// Runs the script with the canonical input on stdin and its time limit.
 fn run_script(root: &Path, hook: &HookEntry, script: &str, input: &Input) -> Decision {
-    let failed = |why: String| match hook.on_failure {
-        OnFailure::Allow => Decision::Allow,
-        OnFailure::Block => Decision::Block {
-            reason: clean(&format!("the hook {script} failed ({why}), and it blocks when it fails")),
-        },
-    };
+    let failed = |why: String| failure(hook, &format!("the hook {script} failed ({why})"));
     // The script runs in the session's directory: its path must not depend on ours.
     let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
     let path = root.join(script);
@@ -262,13 +278,15 @@ fn run_script(root: &Path, hook: &HookEntry, script: &str, input: &Input) -> Dec
         child.stderr.take().map(|e| Box::new(e) as Box<dyn Read + Send>),
     ]
     .map(|r| {
+        let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut buf = Vec::new();
             if let Some(r) = r {
                 let _ = r.take(MAX_OUTPUT as u64).read_to_end(&mut buf);
             }
-            buf
-        })
+            let _ = tx.send(buf);
+        });
+        rx
     });
     let deadline = Instant::now() + Duration::from_secs(u64::from(hook.timeout));
     let status = loop {
@@ -283,8 +301,21 @@ fn run_script(root: &Path, hook: &HookEntry, script: &str, input: &Input) -> Dec
         kill_group(&mut child);
         return failed(format!("it ran longer than its {} s limit", hook.timeout));
     };
-    let _ = writer.join();
-    let [out, err] = readers.map(|r| r.join().unwrap_or_default());
+    drop(writer);
+    // A process the script left in the background may hold its output open: once the script has
+    // exited, give its output a moment to end, then stop what is left of its process group and
+    // take what it wrote.
+    let grace = Instant::now() + Duration::from_millis(250);
+    let first =
+        readers.each_ref().map(|r| r.recv_timeout(grace.saturating_duration_since(Instant::now())).ok());
+    if first.iter().any(Option::is_none) {
+        kill_group(&mut child);
+    }
+    let [out, err] = [0, 1].map(|i| {
+        first[i]
+            .clone()
+            .unwrap_or_else(|| readers[i].recv_timeout(Duration::from_millis(500)).unwrap_or_default())
+    });
     let out = String::from_utf8_lossy(&out);
     let err = String::from_utf8_lossy(&err);
     match status.code() {
