@@ -233,7 +233,7 @@ pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
                 let trend = if f.declining { "  declining" } else { "" };
                 println!(
                     "{:<32} {:>4} runs {:>4} uses  {:>4}  recent {:>4}  {:<6}{trend}",
-                    f.skill,
+                    one_line(&f.skill, 64),
                     f.runs,
                     f.uses,
                     pct(f.rate),
@@ -247,6 +247,7 @@ pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
                     );
                 }
                 for (name, m) in &f.metrics {
+                    let name = one_line(name, 64);
                     match &m.numbers {
                         Some(n) => println!(
                             "    {name}: mean {:.2}, median {:.2}, recent {:.2}{} ({} runs)",
@@ -272,7 +273,7 @@ pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
                         ),
                     }
                 }
-                println!("    {}", f.suggestion);
+                println!("    {}", one_line(&f.suggestion, 300));
             }
         }
     }

@@ -130,16 +130,35 @@ pub enum Error {
     },
 }
 
+/// The time now, as runs record it (RFC 3339 UTC, to the second).
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
 /// The metrics directory under the state directory of `env` (checked, created when missing).
 pub fn dir(env: &Env) -> Result<PathBuf, Error> {
     Ok(state::dir(env, "metrics")?)
 }
 
 /// Records one run of `skill` (an entry of the pack's index, so only the pack's skills and the
-/// metrics each declares are accepted).
+/// metrics each declares are accepted), stamped now.
 pub fn record(env: &Env, skill: &IndexSkill, new: NewRun) -> Result<Run, Error> {
+    record_at(env, skill, new, std::time::SystemTime::now())
+}
+
+/// [`record`] with the time the run ended given: for importing history and for seeding a state
+/// directory (tests, demos). The command line always records now.
+pub fn record_at(
+    env: &Env,
+    skill: &IndexSkill,
+    new: NewRun,
+    at: std::time::SystemTime,
+) -> Result<Run, Error> {
     let invalid = |m: String| Err(Error::Invalid(m));
     let outcome = new.outcome.unwrap_or(Outcome::Used);
+    if at < std::time::UNIX_EPOCH {
+        return invalid("a run cannot end before 1970".to_string());
+    }
     if let Some(d) = new.duration_s
         && !(d.is_finite() && d >= 0.0)
     {
@@ -172,7 +191,7 @@ pub fn record(env: &Env, skill: &IndexSkill, new: NewRun) -> Result<Run, Error> 
         metrics.insert(name, value);
     }
     let run = Run {
-        ts: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        ts: humantime::format_rfc3339_seconds(at).to_string(),
         skill: skill.name.clone(),
         outcome,
         duration_s: new.duration_s,
