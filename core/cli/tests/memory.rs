@@ -167,6 +167,17 @@ fn a_stored_hypothesis_is_found_by_words_from_its_error() {
     let o = sw(&home, &["store", "search", "npm", "--prefix", "debugging/"]);
     assert_eq!(o.status.code(), Some(1), "nothing under the prefix matches");
     assert!(stderr(&o).contains("nothing stored matches"));
+    // A log (a line per hypothesis) shows line by line.
+    for line in ["H1: the pool is exhausted | refuted", "H2: the container is not started | confirmed"] {
+        assert!(sw(&home, &["store", "append", "debugging/econnrefused-5432", line]).status.success());
+    }
+    let text = stdout(&sw(&home, &["store", "search", "ECONNREFUSED", "5432", "--limit", "1"]));
+    assert!(
+        text.ends_with(
+            "\n    H1: the pool is exhausted | refuted\n    H2: the container is not started | confirmed\n"
+        ),
+        "{text}"
+    );
     assert_eq!(stdout(&sw(&home, &["store", "list", "--prefix", "debugging/"])).lines().count(), 2);
     assert_eq!(stdout(&sw(&home, &["store", "list", "knowledge/"])), "knowledge/node/npm-ci-cache\n");
 }
