@@ -247,7 +247,7 @@ fn the_dashboard_renders_in_chromium() {
     assert_eq!(v["fetched"], serde_json::json!([]), "nothing was fetched");
     assert_eq!(browser.errors(), Vec::<String>::new(), "no console errors");
 
-    let png = browser.screenshot(1200, 2600);
+    let png = browser.screenshot(1200, 2330);
     assert!(
         png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000,
         "a screenshot of {} bytes",
