@@ -298,3 +298,38 @@ pub fn rebuild_summary(dir: &Path) -> Result<(), Error> {
     let _ = lock.unlock();
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn a_run_recorded_at_a_given_time_lands_in_its_month_with_its_declared_metrics() {
+        let tmp = tempfile::tempdir().unwrap();
+        let env = Env::at(tmp.path().join("state"));
+        let skill = IndexSkill {
+            name: "debugging".into(),
+            description: "d".into(),
+            dir: String::new(),
+            tracks: vec!["hypotheses_tested".into()],
+        };
+        let new = |m: &[(&str, &str)]| NewRun {
+            outcome: Some(Outcome::Success),
+            metrics: m.iter().map(|(k, v)| (k.to_string(), Value::parse(v))).collect(),
+            ..NewRun::default()
+        };
+        let at = UNIX_EPOCH + Duration::from_secs(1_767_225_600); // 2026-01-01
+        let run = record_at(&env, &skill, new(&[("hypotheses_tested", "3")]), at).unwrap();
+        assert_eq!(run.ts, "2026-01-01T00:00:00Z");
+        assert_eq!(run.metrics["hypotheses_tested"], Value::Number(3.0));
+        let dir = dir(&env).unwrap();
+        assert!(dir.join("2026-01.jsonl").is_file());
+        assert_eq!(read_summary(&dir)["debugging"].runs, 1);
+        let e = record_at(&env, &skill, new(&[("hypotheses", "3")]), at).unwrap_err().to_string();
+        assert_eq!(e, "skill `debugging` does not track `hypotheses`; it declares: hypotheses_tested");
+        let before = UNIX_EPOCH - Duration::from_secs(1);
+        assert!(record_at(&env, &skill, new(&[]), before).is_err(), "no run before 1970");
+        assert_eq!(read(&dir, None).0.len(), 1, "refused runs are not written");
+    }
+}
