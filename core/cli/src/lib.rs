@@ -2,6 +2,7 @@
 //! ships inside every package (hook, skills, store, metrics, feedback).
 
 pub mod build;
+pub mod dashboard;
 pub mod hook;
 pub mod runtime;
 pub mod state;
@@ -62,6 +63,10 @@ enum Command {
     /// check signatures against).
     #[command(subcommand)]
     Trust(state::TrustCommand),
+    /// Write one self-contained HTML page of how the skills are doing, from local state.
+    Dashboard(dashboard::DashboardArgs),
+    /// Pack, version, integrity, state directory, and the best and declining skills.
+    Status(dashboard::StatusArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name) and returns the exit code.
@@ -91,6 +96,8 @@ where
         Command::Feedback(a) => state::feedback(a),
         Command::Trust(c) => state::trust(c),
         Command::Mcp(a) => runtime::mcp(a),
+        Command::Dashboard(a) => dashboard::dashboard(a),
+        Command::Status(a) => dashboard::status(a),
     };
     match result {
         Ok(code) => code,

@@ -15,6 +15,9 @@ pub enum Format {
     Json,
 }
 
+/// Lines of each value `store search` prints.
+const SHOWN_LINES: usize = 5;
+
 #[derive(Subcommand)]
 pub enum StoreCommand {
     /// Print a value (exit 1 if unset).
@@ -112,7 +115,18 @@ pub fn store(c: StoreCommand) -> Result<ExitCode> {
                             .map(|p| format!("  [{}]", one_line(p, 80)))
                             .unwrap_or_default();
                         println!("{}  {score:.2}  {when}{project}", e.key);
-                        println!("    {}", one_line(&e.value, 160));
+                        // A value is often a log, a line per finding: show its first lines.
+                        let lines: Vec<&str> = e.value.lines().filter(|l| !l.trim().is_empty()).collect();
+                        for l in lines.iter().take(SHOWN_LINES) {
+                            println!("    {}", one_line(l, 200));
+                        }
+                        if lines.len() > SHOWN_LINES {
+                            println!(
+                                "    … {} more line(s): skillwright store get {}",
+                                lines.len() - SHOWN_LINES,
+                                e.key
+                            );
+                        }
                     }
                 }
             }
@@ -233,7 +247,7 @@ pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
                 let trend = if f.declining { "  declining" } else { "" };
                 println!(
                     "{:<32} {:>4} runs {:>4} uses  {:>4}  recent {:>4}  {:<6}{trend}",
-                    f.skill,
+                    one_line(&f.skill, 64),
                     f.runs,
                     f.uses,
                     pct(f.rate),
@@ -247,6 +261,7 @@ pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
                     );
                 }
                 for (name, m) in &f.metrics {
+                    let name = one_line(name, 64);
                     match &m.numbers {
                         Some(n) => println!(
                             "    {name}: mean {:.2}, median {:.2}, recent {:.2}{} ({} runs)",
@@ -272,7 +287,7 @@ pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
                         ),
                     }
                 }
-                println!("    {}", f.suggestion);
+                println!("    {}", one_line(&f.suggestion, 300));
             }
         }
     }

@@ -168,6 +168,32 @@ pub fn store_list(prefix: Option<String>) -> Result<Vec<String>> {
     open_store()?.list(prefix.as_deref().unwrap_or("")).map_err(store_err)
 }
 
+/// One stored value found by `store.search`.
+#[napi(object)]
+pub struct StoreHit {
+    pub key: String,
+    pub value: String,
+    /// When it was last written (RFC 3339), if known.
+    pub ts: Option<String>,
+    /// The project it was written from, if known.
+    pub project: Option<String>,
+    pub score: f64,
+}
+
+/// Stored values whose words (or their keys') best match `text`, best first, ranked as skill
+/// search ranks skills: only keys starting with `prefix` (all when absent), at most `limit`
+/// (default 5).
+#[napi(namespace = "store", js_name = "search", catch_unwind)]
+pub fn store_search(text: String, prefix: Option<String>, limit: Option<i64>) -> Result<Vec<StoreHit>> {
+    let limit =
+        usize::try_from(limit.unwrap_or(5)).map_err(|_| fail("INVALID_ARG", "limit must be zero or more"))?;
+    let hits = open_store()?.search(&text, prefix.as_deref().unwrap_or(""), limit).map_err(store_err)?;
+    Ok(hits
+        .into_iter()
+        .map(|(e, score)| StoreHit { key: e.key, value: e.value, ts: e.ts, project: e.project, score })
+        .collect())
+}
+
 /// Records one run of a skill of the package at `root`: `outcome` is success, failure, partial,
 /// skipped or used; `metrics` maps names the skill declares to numbers or short strings. Returns
 /// the recorded run.

@@ -37,7 +37,7 @@ test("exports every runtime function and nothing else", () => {
     Object.keys(addon).sort(),
     ["feedback", "listSkills", "recordMetric", "searchSkills", "sessionContext", "showSkill", "store", "validate", "verify"],
   );
-  assert.deepEqual(Object.keys(addon.store).sort(), ["append", "delete", "get", "incr", "list", "set"]);
+  assert.deepEqual(Object.keys(addon.store).sort(), ["append", "delete", "get", "incr", "list", "search", "set"]);
 });
 
 test("sessionContext gives the package's host its payload", () => {
@@ -117,6 +117,23 @@ test("store get/set/incr/append/list/delete", () => {
   }
 });
 
+test("store.search finds a stored hypothesis by words from its error", () => {
+  addon.store.set("search/e0502-borrow", "error[E0502]: cannot borrow `cache` as mutable: collect the keys first");
+  addon.store.set("search/econnrefused", "connect ECONNREFUSED 127.0.0.1:5432: start the database container");
+  addon.store.set("other/borrow", "cannot borrow twice");
+  const hits = addon.store.search("cannot borrow cache as mutable", "search/");
+  assert.equal(hits[0].key, "search/e0502-borrow");
+  assert.match(hits[0].value, /collect the keys first/);
+  assert.match(hits[0].ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.equal(typeof hits[0].project, "string", "the project it was written from");
+  assert.ok(hits[0].score > 0);
+  assert.ok(hits.every((h) => h.key.startsWith("search/")), "the prefix limits the search");
+  assert.equal(addon.store.search("borrow").length, 2, "no prefix: every key");
+  assert.equal(addon.store.search("borrow", undefined, 1).length, 1);
+  assert.deepEqual(addon.store.search("nothing like this is stored"), []);
+  throwsWith(() => addon.store.search("borrow", "", -1), "INVALID_ARG:");
+});
+
 test("recordMetric and feedback", () => {
   const skill = SKILLS[0];
   const run = addon.recordMetric(PKG, skill, "success", 1.5, "fine\nreally");
@@ -136,6 +153,17 @@ test("recordMetric and feedback", () => {
   throwsWith(() => addon.recordMetric(PKG, skill, "success", -1), "INVALID_ARG:");
   throwsWith(() => addon.recordMetric(PKG, skill, "success", NaN), "INVALID_ARG:");
   throwsWith(() => addon.recordMetric(PKG, skill, "success", 1, "", { undeclared_metric: 1 }), "INVALID_ARG:");
+  // A metric the skill declares is recorded and aggregated.
+  const declaring = addon.listSkills(PKG).find((s) => s.name === "systematic-debugging").name;
+  for (const n of [1, 2, 3]) {
+    addon.recordMetric(PKG, declaring, "success", 60, "", { "hypotheses-tested": n, bisected: "no" });
+  }
+  const m = addon.feedback(declaring)[0].metrics;
+  assert.deepEqual(
+    [m["hypotheses-tested"].count, m["hypotheses-tested"].numbers.mean, m["hypotheses-tested"].numbers.median],
+    [3, 2, 2],
+  );
+  assert.deepEqual(m.bisected.texts, [["no", 3]]);
 });
 
 test("verify reports an intact package and a tampered copy", () => {

@@ -173,6 +173,25 @@ pub struct SkillFeedback {
     pub suggestion: String,
 }
 
+/// The skills doing best, from their tallies: at least [`MIN_RUNS`] scored runs and not declining,
+/// by success rate, then by number of scored runs, then by name; at most `n`.
+pub fn top<'a>(
+    tallies: impl IntoIterator<Item = (&'a String, &'a Tally)>,
+    n: usize,
+) -> Vec<(&'a str, &'a Tally)> {
+    let mut v: Vec<(&str, &Tally)> = tallies
+        .into_iter()
+        .filter(|(_, t)| t.scored >= MIN_RUNS && !t.declining())
+        .map(|(s, t)| (s.as_str(), t))
+        .collect();
+    v.sort_by(|a, b| {
+        let rate = |t: &Tally| t.rate().unwrap_or(0.0);
+        rate(b.1).total_cmp(&rate(a.1)).then(b.1.scored.cmp(&a.1.scored)).then(a.0.cmp(b.0))
+    });
+    v.truncate(n);
+    v
+}
+
 fn mean(xs: &[f64]) -> Option<f64> {
     if xs.is_empty() { None } else { Some(xs.iter().sum::<f64>() / xs.len() as f64) }
 }
@@ -296,5 +315,25 @@ mod tests {
         let mut t = Tally::default();
         runs.iter().filter(|r| r.skill == "a").for_each(|r| t.add(r));
         assert_eq!((t.rate(), t.recent_rate(), t.declining()), (fb[0].rate, fb[0].recent_rate, true));
+        // The best skills leave out the declining and the barely tried.
+        let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+        for r in &runs {
+            tallies.entry(r.skill.clone()).or_default().add(r);
+        }
+        for (i, (skill, outcome)) in [
+            ("c", Outcome::Success),
+            ("c", Outcome::Success),
+            ("c", Outcome::Partial),
+            ("d", Outcome::Success),
+        ]
+        .into_iter()
+        .cycle()
+        .take(12)
+        .enumerate()
+        {
+            tallies.entry(skill.into()).or_default().add(&run(i, skill, outcome));
+        }
+        let best: Vec<&str> = top(&tallies, 3).into_iter().map(|(s, _)| s).collect();
+        assert_eq!(best, ["d", "c"]);
     }
 }

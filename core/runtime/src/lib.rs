@@ -1,5 +1,5 @@
 //! What the `skillwright` binary (and the Node.js addon) does inside an installed package: the
-//! session-start hook, the store, metrics, feedback and skill search.
+//! session-start hook, the store, metrics, feedback, the dashboard and skill search.
 //!
 //! Nothing here reads process globals: the state directory and the few environment settings come
 //! in as an [`Env`], so the CLI, the addon and the tests each say where state lives. Everything on
@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod dashboard;
 pub mod event;
 pub mod feedback;
 pub mod hook;

@@ -130,16 +130,35 @@ pub enum Error {
     },
 }
 
+/// The time now, as runs record it (RFC 3339 UTC, to the second).
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
 /// The metrics directory under the state directory of `env` (checked, created when missing).
 pub fn dir(env: &Env) -> Result<PathBuf, Error> {
     Ok(state::dir(env, "metrics")?)
 }
 
 /// Records one run of `skill` (an entry of the pack's index, so only the pack's skills and the
-/// metrics each declares are accepted).
+/// metrics each declares are accepted), stamped now.
 pub fn record(env: &Env, skill: &IndexSkill, new: NewRun) -> Result<Run, Error> {
+    record_at(env, skill, new, std::time::SystemTime::now())
+}
+
+/// [`record`] with the time the run ended given: for importing history and for seeding a state
+/// directory (tests, demos). The command line always records now.
+pub fn record_at(
+    env: &Env,
+    skill: &IndexSkill,
+    new: NewRun,
+    at: std::time::SystemTime,
+) -> Result<Run, Error> {
     let invalid = |m: String| Err(Error::Invalid(m));
     let outcome = new.outcome.unwrap_or(Outcome::Used);
+    if at < std::time::UNIX_EPOCH {
+        return invalid("a run cannot end before 1970".to_string());
+    }
     if let Some(d) = new.duration_s
         && !(d.is_finite() && d >= 0.0)
     {
@@ -172,7 +191,7 @@ pub fn record(env: &Env, skill: &IndexSkill, new: NewRun) -> Result<Run, Error> 
         metrics.insert(name, value);
     }
     let run = Run {
-        ts: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        ts: humantime::format_rfc3339_seconds(at).to_string(),
         skill: skill.name.clone(),
         outcome,
         duration_s: new.duration_s,
@@ -278,4 +297,39 @@ pub fn rebuild_summary(dir: &Path) -> Result<(), Error> {
         .map_err(|source| Error::Io { path, source })?;
     let _ = lock.unlock();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn a_run_recorded_at_a_given_time_lands_in_its_month_with_its_declared_metrics() {
+        let tmp = tempfile::tempdir().unwrap();
+        let env = Env::at(tmp.path().join("state"));
+        let skill = IndexSkill {
+            name: "debugging".into(),
+            description: "d".into(),
+            dir: String::new(),
+            tracks: vec!["hypotheses_tested".into()],
+        };
+        let new = |m: &[(&str, &str)]| NewRun {
+            outcome: Some(Outcome::Success),
+            metrics: m.iter().map(|(k, v)| (k.to_string(), Value::parse(v))).collect(),
+            ..NewRun::default()
+        };
+        let at = UNIX_EPOCH + Duration::from_secs(1_767_225_600); // 2026-01-01
+        let run = record_at(&env, &skill, new(&[("hypotheses_tested", "3")]), at).unwrap();
+        assert_eq!(run.ts, "2026-01-01T00:00:00Z");
+        assert_eq!(run.metrics["hypotheses_tested"], Value::Number(3.0));
+        let dir = dir(&env).unwrap();
+        assert!(dir.join("2026-01.jsonl").is_file());
+        assert_eq!(read_summary(&dir)["debugging"].runs, 1);
+        let e = record_at(&env, &skill, new(&[("hypotheses", "3")]), at).unwrap_err().to_string();
+        assert_eq!(e, "skill `debugging` does not track `hypotheses`; it declares: hypotheses_tested");
+        let before = UNIX_EPOCH - Duration::from_secs(1);
+        assert!(record_at(&env, &skill, new(&[]), before).is_err(), "no run before 1970");
+        assert_eq!(read(&dir, None).0.len(), 1, "refused runs are not written");
+    }
 }
