@@ -93,14 +93,13 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
     let all: Vec<_> = outcome.diagnostics.iter().chain(&outcome.pack_diagnostics).cloned().collect();
     let (errors, warnings) = skillwright_model::diag::counts(&all);
     if !outcome.diagnostics.is_empty() {
-        eprint!("{}", render_diagnostics(Format::Text, &outcome.diagnostics, &a.skills, &outcome.set));
+        err!("{}", render_diagnostics(Format::Text, &outcome.diagnostics, &a.skills, &outcome.set));
     }
     if !outcome.pack_diagnostics.is_empty() {
         let dir = a.pack.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new(""));
         let sources = outcome.pack_sources.iter().map(|(k, v)| (k.clone(), v.as_str())).collect();
-        let color =
-            std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
-        eprint!(
+        let color = crate::term::color_stderr();
+        err!(
             "{}",
             skillwright_build::report::render(
                 Format::Text,
@@ -112,32 +111,32 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         );
     }
     let Some(plan) = outcome.plan else {
-        eprintln!(
+        errln!(
             "build stopped: {errors} error{} in the pack ({warnings} warning{}); nothing was written",
             plural(errors),
             plural(warnings)
         );
         return Ok(ExitCode::from(1));
     };
-    eprint!("{}", pipeline::summary_table(&plan, warnings));
+    err!("{}", pipeline::summary_table(&plan, warnings));
     for p in &plan.packages {
         for l in &p.loss {
-            eprintln!("  {}: {l}", p.host);
+            errln!("  {}: {l}", p.host);
         }
     }
     let out = a.out.display();
     if a.check {
         if outcome.stale.is_empty() {
-            eprintln!("check passed: {out} matches a fresh build");
+            errln!("check passed: {out} matches a fresh build");
             return Ok(ExitCode::SUCCESS);
         }
         for s in &outcome.stale {
-            println!("--- {}: {}", s.path, if s.detail.contains('\n') { "differs" } else { &s.detail });
+            outln!("--- {}: {}", s.path, if s.detail.contains('\n') { "differs" } else { &s.detail });
             if s.detail.contains('\n') {
-                print!("{}", s.detail);
+                out!("{}", s.detail);
             }
         }
-        eprintln!(
+        errln!(
             "check failed: {} file{} in {out} differ from a fresh build; run the build to update them",
             outcome.stale.len(),
             plural(outcome.stale.len())
@@ -146,9 +145,9 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
     }
     let w = outcome.written.unwrap_or_default();
     if w.written == 0 && w.removed == 0 {
-        eprintln!("nothing to write: {out} is up to date ({} files)", w.unchanged);
+        errln!("nothing to write: {out} is up to date ({} files)", w.unchanged);
     } else {
-        eprintln!(
+        errln!(
             "wrote {} file{}, {} unchanged, {} stale removed in {out}",
             w.written,
             plural(w.written),
@@ -157,7 +156,7 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         );
     }
     if warnings > 0 {
-        eprintln!("{warnings} warning{} in the skills (see above)", plural(warnings));
+        errln!("{warnings} warning{} in the skills (see above)", plural(warnings));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,8 @@
 //! The `skillwright` command: author tools (validate, build, verify, …) and the runtime that
 //! ships inside every package (hook, skills, store, metrics, feedback).
 
+#[macro_use]
+pub mod term;
 pub mod build;
 pub mod hook;
 pub mod runtime;
@@ -22,6 +24,10 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "skillwright", version, about, long_about, propagate_version = true)]
 struct Cli {
+    /// Colour the text for people: auto (when stderr is a terminal and NO_COLOR is unset),
+    /// always or never.
+    #[arg(long, value_enum, global = true, default_value = "auto", value_name = "WHEN")]
+    color: term::Color,
     #[command(subcommand)]
     command: Command,
 }
@@ -74,6 +80,7 @@ where
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    term::set_color(cli.color);
     let result = match cli.command {
         Command::Validate(a) => validate::validate(a),
         Command::Explain(a) => validate::explain(a),
@@ -88,12 +95,20 @@ where
         Command::Feedback(a) => state::feedback(a),
         Command::Trust(c) => state::trust(c),
     };
-    match result {
+    let code = match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             ExitCode::from(2)
         }
+    };
+    // Output cut short by anything but a reader that left (a full disk, say) is an I/O error.
+    match term::finish() {
+        Some(e) => {
+            errln!("error: cannot write to stdout: {e}");
+            ExitCode::from(2)
+        }
+        None => code,
     }
 }
 
