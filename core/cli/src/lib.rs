@@ -5,6 +5,7 @@
 pub mod term;
 pub mod build;
 pub mod hook;
+pub mod init;
 pub mod runtime;
 pub mod state;
 pub mod validate;
@@ -34,6 +35,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start a pack here (or in DIR): a commented skillwright.toml and a first skill.
+    Init(init::InitArgs),
     /// Check every SKILL.md under a skills root and report every problem with file:line:col.
     Validate(validate::ValidateArgs),
     /// Explain a rule code (e.g. `skillwright explain SW102`), or list all rules.
@@ -65,6 +68,17 @@ enum Command {
     /// check signatures against).
     #[command(subcommand)]
     Trust(state::TrustCommand),
+    /// Print a shell completion script (e.g. `skillwright completions bash > ~/.local/share/bash-completion/completions/skillwright`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write skillwright.1 and a page per subcommand (skillwright-build.1, …) here instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Runs the command line `args` (the first item is the program name) and returns the exit code.
@@ -82,6 +96,7 @@ where
     };
     term::set_color(cli.color);
     let result = match cli.command {
+        Command::Init(a) => init::init(a),
         Command::Validate(a) => validate::validate(a),
         Command::Explain(a) => validate::explain(a),
         Command::New(a) => validate::new(a),
@@ -94,6 +109,8 @@ where
         Command::Metrics(c) => state::metrics(c),
         Command::Feedback(a) => state::feedback(a),
         Command::Trust(c) => state::trust(c),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { dir } => man(dir),
     };
     let code = match result {
         Ok(code) => code,
@@ -113,7 +130,7 @@ where
 }
 
 /// The command line, with the built-in hosts (read from their target specs) in its help.
-fn command() -> clap::Command {
+pub fn command() -> clap::Command {
     let hosts = skillwright_build::target::builtin()
         .map(|t| t.into_keys().collect::<Vec<_>>().join(", "))
         .unwrap_or_default();
@@ -128,6 +145,32 @@ fn command() -> clap::Command {
         .mut_subcommand("build", |c| {
             c.mut_arg("hosts", |a| a.help(format!("Hosts to build, comma-separated (default: all). Built-in: {hosts}")))
         })
+}
+
+/// Prints the completion script for `shell`.
+fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut command(), "skillwright", &mut buf);
+    out!("{}", String::from_utf8_lossy(&buf));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the man page, or writes every page into `dir`.
+fn man(dir: Option<std::path::PathBuf>) -> Result<ExitCode> {
+    let cmd = command();
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            clap_mangen::generate_to(cmd, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            errln!("wrote the man pages to {}", dir.display());
+        }
+        None => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut buf)?;
+            out!("{}", String::from_utf8_lossy(&buf));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The target triple this binary was built for.

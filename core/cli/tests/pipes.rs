@@ -29,7 +29,7 @@ fn a_closed_pipe_ends_every_command_quietly_with_its_own_code() {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
     let out = tmp.path().join("out");
-    assert!(support::build_flagship(&out, &["--hosts", "claude,codex"]).status.success());
+    assert!(support::build_flagship(&out, &["--hosts", "claude,codex", "--quiet"]).status.success());
     std::fs::write(out.join("claude/README.md"), "changed").unwrap();
     let claude = out.join("claude").display().to_string();
     let codex = out.join("codex/plugins/skillwright").display().to_string();
@@ -52,6 +52,8 @@ fn a_closed_pipe_ends_every_command_quietly_with_its_own_code() {
         (&["trust", "list"], 0),
         (&["verify", "--format", "json", &claude], 1),
         (&["verify", &codex], 3),
+        (&["completions", "bash"], 0),
+        (&["man"], 0),
         (
             &[
                 "build",
