@@ -274,3 +274,25 @@ fn the_schema_accepts_what_the_build_accepts_and_names_every_field() {
     assert!(files[0].1.starts_with(&format!("#:schema {}", skillwright_cli::init::SCHEMA_URL)));
     assert!(skillwright_cli::init::SCHEMA_URL.ends_with("docs/skillwright.schema.json"));
 }
+
+#[test]
+fn color_follows_the_flag_and_no_color() {
+    let broken = repo().join("tests/fixtures/err/name-uppercase");
+    let run = |flag: Option<&str>, no_color: bool| -> String {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("validate").arg(&broken).stdin(Stdio::null());
+        if let Some(f) = flag {
+            cmd.args(["--color", f]);
+        }
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        } else {
+            cmd.env_remove("NO_COLOR");
+        }
+        stderr(&cmd.output().unwrap())
+    };
+    assert!(run(Some("always"), true).contains("\u{1b}["), "always colours, even with NO_COLOR");
+    assert!(!run(Some("never"), false).contains("\u{1b}["));
+    assert!(!run(None, false).contains("\u{1b}["), "auto: stderr is not a terminal here");
+    assert!(run(Some("always"), false).contains("SW102"));
+}
