@@ -138,7 +138,9 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
     let out = out_dir.display();
     if a.check {
         if outcome.stale.is_empty() {
-            errln!("check passed: {out} matches a fresh build");
+            if !a.quiet {
+                errln!("check passed: {out} matches a fresh build");
+            }
             return Ok(ExitCode::SUCCESS);
         }
         for s in &outcome.stale {
@@ -156,7 +158,9 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
     }
     let w = outcome.written.unwrap_or_default();
     if a.quiet {
-    } else if w.written == 0 && w.removed == 0 {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if w.written == 0 && w.removed == 0 {
         errln!("nothing to write: {out} is up to date ({} files)", w.unchanged);
     } else {
         errln!(
@@ -167,7 +171,7 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
             w.removed
         );
     }
-    if warnings > 0 && !a.quiet {
+    if warnings > 0 {
         errln!("{warnings} warning{} in the skills (see above)", plural(warnings));
     }
     Ok(ExitCode::SUCCESS)
@@ -232,7 +236,7 @@ fn bundled(a: &BuildArgs, binaries: &skillwright_build::plan::Binaries) -> Strin
     format!(
         "bundled the skillwright binary for {} ({} of {} platforms){addon}; elsewhere the launcher prints the \
          pre-rendered context. To bundle every platform, pass --bin-dir with the release binaries \
-         (docs/release.md)",
+         (https://github.com/skillwright/skillwright/blob/main/docs/release.md)",
         exe.join(", "),
         exe.len(),
         TRIPLES.len()

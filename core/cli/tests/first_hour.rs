@@ -58,6 +58,8 @@ fn a_rust_project_builds_into_target_plugins_and_init_keeps_existing_skills() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(o.stderr.is_empty(), "--quiet prints only problems: {}", stderr(&o));
     assert!(tmp.path().join("target/plugins/claude").is_dir());
+    let o = run_in(tmp.path(), &["build", "--fake-binaries", "--hosts", "claude", "-q", "--check"]);
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
 }
 
 #[test]
