@@ -131,7 +131,7 @@ pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
     if failed {
         return Ok(outcome(None, None, Vec::new()));
     }
-    let plan = plan::plan(&Inputs {
+    let mut plan = plan::plan(&Inputs {
         set: &set,
         pack,
         targets: chosen,
@@ -143,6 +143,11 @@ pub fn build(opts: &Options, binaries: &Binaries) -> Result<Outcome, Error> {
         scripts: &source.scripts,
         files: &source.files,
     })?;
+    if !opts.hosts.is_empty() {
+        // Some hosts only: the report keeps the sections of the other packages in the directory.
+        let old = std::fs::read_to_string(opts.out.join(plan.report_name)).unwrap_or_default();
+        plan.report = plan::merge_report(&old, &plan.report, |id| opts.out.join(id).is_dir());
+    }
     let (written, stale) = if opts.check {
         (None, write::check(&plan, &opts.out))
     } else {

@@ -17,7 +17,7 @@ pub type Tree = BTreeMap<String, Vec<u8>>;
 pub const COMMON: &str = "common";
 
 /// The templates shipped with skillwright (the repository's `templates/` directory).
-pub static BUILTIN_TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../templates");
+pub static BUILTIN_TEMPLATES: Dir<'_> = include_dir!("$SKILLWRIGHT_TEMPLATES_DIR");
 
 /// The template tree `dir`: the built-in one, overlaid file by file by `overlay/<dir>/` when an
 /// overlay directory is given.

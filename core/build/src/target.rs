@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The targets shipped with skillwright (the repository's `targets/` directory).
-pub static BUILTIN_TARGETS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../targets");
+pub static BUILTIN_TARGETS: Dir<'_> = include_dir!("$SKILLWRIGHT_TARGETS_DIR");
 
 /// One host.
 #[derive(Debug, Clone, Serialize, Deserialize)]

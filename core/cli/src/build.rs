@@ -5,7 +5,7 @@ use crate::validate::{plural, render_diagnostics};
 use clap::{Args, ValueEnum};
 use skillwright_build::report::Format;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args)]
@@ -19,9 +19,11 @@ pub struct BuildArgs {
     /// Version to use when the pack file has none.
     #[arg(long)]
     pub pack_version: Option<String>,
-    /// Output directory; each host gets OUT/<host>/ and the loss report goes to OUT/REPORT.md (OUT/REPORT-universal.md for --layout universal).
-    #[arg(long, default_value = "target/plugins")]
-    pub out: PathBuf,
+    /// Output directory; each host gets OUT/<host>/ and the loss report goes to OUT/REPORT.md
+    /// (OUT/REPORT-universal.md for --layout universal). Default: `dist/` beside the pack file, or
+    /// `target/plugins/` when a Cargo.toml sits beside it.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Hosts to build, comma-separated (default: all).
     #[arg(long, value_delimiter = ',')]
     pub hosts: Vec<String>,
@@ -33,7 +35,7 @@ pub struct BuildArgs {
     #[arg(long, conflicts_with = "fake_binaries")]
     pub bin_dir: Option<PathBuf>,
     /// Bundle small placeholder files instead of binaries (tests, snapshots).
-    #[arg(long, conflicts_with = "no_binaries")]
+    #[arg(long, conflicts_with = "no_binaries", hide = true)]
     pub fake_binaries: bool,
     /// Bundle no binaries at all: launchers and JS loaders then give the pre-rendered static
     /// context (for repositories that keep binaries out of git).
@@ -49,6 +51,9 @@ pub struct BuildArgs {
     /// Add target specs from this directory (DIR/<id>.toml; one with a built-in id replaces it).
     #[arg(long)]
     pub targets: Option<PathBuf>,
+    /// Print only problems: no summary table, loss notes or totals.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Overlay the built-in templates with this directory, file by file (DIR/<host>/<path>
     /// replaces one built-in file; the rest stay built-in).
     #[arg(long)]
@@ -74,11 +79,18 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         let name = if cfg!(windows) { pipeline::EXE_WINDOWS } else { pipeline::EXE };
         BTreeMap::from([(format!("{}/{name}", crate::TRIPLE), std::fs::read(&me)?.into())])
     };
+    let out_dir = a.out.clone().unwrap_or_else(|| default_out(&a.pack));
+    let report_path = out_dir.join(match a.layout {
+        LayoutArg::Host => "REPORT.md",
+        LayoutArg::Universal => "REPORT-universal.md",
+    });
+    let report_before = std::fs::read_to_string(&report_path).ok();
+    let bundled_line = bundled(&a, &binaries);
     let opts = pipeline::Options {
         skills: a.skills.clone(),
         pack: a.pack.clone(),
         version: a.pack_version,
-        out: a.out.clone(),
+        out: out_dir.clone(),
         hosts: a.hosts,
         check: a.check,
         targets_dir: a.targets,
@@ -93,14 +105,13 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
     let all: Vec<_> = outcome.diagnostics.iter().chain(&outcome.pack_diagnostics).cloned().collect();
     let (errors, warnings) = skillwright_model::diag::counts(&all);
     if !outcome.diagnostics.is_empty() {
-        eprint!("{}", render_diagnostics(Format::Text, &outcome.diagnostics, &a.skills, &outcome.set));
+        err!("{}", render_diagnostics(Format::Text, &outcome.diagnostics, &a.skills, &outcome.set));
     }
     if !outcome.pack_diagnostics.is_empty() {
         let dir = a.pack.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new(""));
         let sources = outcome.pack_sources.iter().map(|(k, v)| (k.clone(), v.as_str())).collect();
-        let color =
-            std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
-        eprint!(
+        let color = crate::term::color_stderr();
+        err!(
             "{}",
             skillwright_build::report::render(
                 Format::Text,
@@ -112,32 +123,33 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         );
     }
     let Some(plan) = outcome.plan else {
-        eprintln!(
+        errln!(
             "build stopped: {errors} error{} in the pack ({warnings} warning{}); nothing was written",
             plural(errors),
             plural(warnings)
         );
         return Ok(ExitCode::from(1));
     };
-    eprint!("{}", pipeline::summary_table(&plan, warnings));
-    for p in &plan.packages {
-        for l in &p.loss {
-            eprintln!("  {}: {l}", p.host);
-        }
+    if !a.quiet {
+        err!("{}", pipeline::summary_table(&plan, warnings));
+        loss_notes(&plan, report_before.as_deref(), &report_path);
+        errln!("{bundled_line}");
     }
-    let out = a.out.display();
+    let out = out_dir.display();
     if a.check {
         if outcome.stale.is_empty() {
-            eprintln!("check passed: {out} matches a fresh build");
+            if !a.quiet {
+                errln!("check passed: {out} matches a fresh build");
+            }
             return Ok(ExitCode::SUCCESS);
         }
         for s in &outcome.stale {
-            println!("--- {}: {}", s.path, if s.detail.contains('\n') { "differs" } else { &s.detail });
+            outln!("--- {}: {}", s.path, if s.detail.contains('\n') { "differs" } else { &s.detail });
             if s.detail.contains('\n') {
-                print!("{}", s.detail);
+                out!("{}", s.detail);
             }
         }
-        eprintln!(
+        errln!(
             "check failed: {} file{} in {out} differ from a fresh build; run the build to update them",
             outcome.stale.len(),
             plural(outcome.stale.len())
@@ -145,10 +157,13 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     let w = outcome.written.unwrap_or_default();
+    if a.quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
     if w.written == 0 && w.removed == 0 {
-        eprintln!("nothing to write: {out} is up to date ({} files)", w.unchanged);
+        errln!("nothing to write: {out} is up to date ({} files)", w.unchanged);
     } else {
-        eprintln!(
+        errln!(
             "wrote {} file{}, {} unchanged, {} stale removed in {out}",
             w.written,
             plural(w.written),
@@ -157,7 +172,73 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         );
     }
     if warnings > 0 {
-        eprintln!("{warnings} warning{} in the skills (see above)", plural(warnings));
+        errln!("{warnings} warning{} in the skills (see above)", plural(warnings));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The output directory when `--out` is not given: `target/plugins/` beside the pack file of a
+/// Rust project (a Cargo.toml beside it), else `dist/` beside the pack file.
+pub fn default_out(pack: &Path) -> PathBuf {
+    let dir = pack.parent().unwrap_or(Path::new(""));
+    if dir.join("Cargo.toml").is_file() { dir.join("target").join("plugins") } else { dir.join("dist") }
+}
+
+/// Each host's losses, when they differ from the report already in the output directory (or
+/// there was none); else one line pointing at it, so a rebuild with no change stays short.
+fn loss_notes(plan: &skillwright_build::plan::Plan, before: Option<&str>, report: &Path) {
+    let lossy = plan.packages.iter().filter(|p| !p.loss.is_empty()).count();
+    if lossy == 0 {
+        return;
+    }
+    if before == Some(plan.report.as_str()) {
+        errln!(
+            "{lossy} host{} {} losses, unchanged since the last build; see {}",
+            plural(lossy),
+            if lossy == 1 { "has" } else { "have" },
+            report.display()
+        );
+        return;
+    }
+    for p in &plan.packages {
+        for l in &p.loss {
+            errln!("  {}: {l}", p.host);
+        }
+    }
+}
+
+/// Which platforms' binaries the packages carry, and how to bundle the rest.
+fn bundled(a: &BuildArgs, binaries: &skillwright_build::plan::Binaries) -> String {
+    use skillwright_build::plan::{ADDON, TRIPLES};
+    if a.fake_binaries {
+        return "bundled placeholder binaries (--fake-binaries): these packages are for tests only".into();
+    }
+    if a.no_binaries {
+        return "bundled no binaries (--no-binaries): launchers print the pre-rendered context, and the \
+                runtime commands need a separately installed skillwright"
+            .into();
+    }
+    let triples = |addon: bool| -> Vec<&str> {
+        TRIPLES
+            .iter()
+            .copied()
+            .filter(|t| {
+                binaries.keys().any(|k| k.starts_with(&format!("{t}/")) && k.ends_with(ADDON) == addon)
+            })
+            .collect()
+    };
+    let (exe, node) = (triples(false), triples(true));
+    let addon =
+        if node.is_empty() { String::new() } else { format!("; the Node.js addon for {}", node.join(", ")) };
+    if exe.len() == TRIPLES.len() {
+        return format!("bundled the skillwright binary for all {} platforms{addon}", TRIPLES.len());
+    }
+    format!(
+        "bundled the skillwright binary for {} ({} of {} platforms){addon}; elsewhere the launcher prints the \
+         pre-rendered context. To bundle every platform, pass --bin-dir with the release binaries \
+         (https://github.com/skillwright/skillwright/blob/main/docs/release.md)",
+        exe.join(", "),
+        exe.len(),
+        TRIPLES.len()
+    )
 }

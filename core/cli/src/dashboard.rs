@@ -56,10 +56,10 @@ pub fn dashboard(a: DashboardArgs) -> Result<ExitCode> {
     fsio::write_atomic(&out, page.as_bytes(), fsio::WriteOptions { mode: 0o600, durable: false })
         .map_err(|e| format!("{}: {e}", out.display()))?;
     if bad > 0 {
-        eprintln!("skipped {bad} unreadable metrics line(s)");
+        errln!("skipped {bad} unreadable metrics line(s)");
     }
-    eprintln!("dashboard of {} runs written; open it in a browser:", runs.len());
-    println!("{}", out.display());
+    errln!("dashboard of {} runs written; open it in a browser:", runs.len());
+    outln!("{}", out.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -104,17 +104,17 @@ pub fn status(a: StatusArgs) -> Result<ExitCode> {
             } else {
                 one_line(&idx.pack, 64)
             };
-            println!(
+            outln!(
                 "pack       {name} {} ({} skills) at {}",
                 one_line(&idx.version, 40),
                 idx.skills.len(),
                 root.display()
             );
-            println!("integrity  {}", integrity(root, &idx.pack));
+            outln!("integrity  {}", integrity(root, &idx.pack));
         }
         None => {
-            println!("pack       none: this skillwright is not running from inside a package; pass --root");
-            println!("integrity  -");
+            outln!("pack       none: this skillwright is not running from inside a package; pass --root");
+            outln!("integrity  -");
         }
     }
     let dir = metrics::dir(&env)?;
@@ -128,7 +128,7 @@ pub fn status(a: StatusArgs) -> Result<ExitCode> {
     }
     let (runs, uses) = tallies.values().fold((0, 0), |(r, u), t| (r + t.runs, u + t.uses));
     let stored = Store::open(&env)?.list("")?.len();
-    println!(
+    outln!(
         "state      {}: {runs} runs and {uses} uses of {} skills, {stored} stored values",
         env.home()?.display(),
         tallies.len()
@@ -138,7 +138,7 @@ pub fn status(a: StatusArgs) -> Result<ExitCode> {
         .into_iter()
         .map(|(s, t)| format!("{} {} of {} runs", one_line(s, 64), pct(t.rate()), t.scored))
         .collect();
-    println!(
+    outln!(
         "top        {}",
         if top.is_empty() {
             format!("none yet ({} scored runs per skill needed)", feedback::MIN_RUNS)
@@ -153,6 +153,6 @@ pub fn status(a: StatusArgs) -> Result<ExitCode> {
             format!("{} {} recently, {} overall", one_line(s, 64), pct(t.recent_rate()), pct(t.rate()))
         })
         .collect();
-    println!("declining  {}", if declining.is_empty() { "none".to_string() } else { declining.join("; ") });
+    outln!("declining  {}", if declining.is_empty() { "none".to_string() } else { declining.join("; ") });
     Ok(ExitCode::SUCCESS)
 }

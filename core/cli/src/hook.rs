@@ -98,7 +98,7 @@ fn run(host: &str, index: usize, root: Option<PathBuf>, format: RunFormat) -> Re
     let answer = match outcome {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => {
-            eprintln!("skillwright: hook {index} not run: {e}");
+            errln!("skillwright: hook {index} not run: {e}");
             return Ok(ExitCode::SUCCESS);
         }
         Err(_) => return Ok(ExitCode::SUCCESS),

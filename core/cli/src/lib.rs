@@ -1,9 +1,12 @@
 //! The `skillwright` command: author tools (validate, build, verify, …) and the runtime that
 //! ships inside every package (hook, skills, store, metrics, feedback).
 
+#[macro_use]
+pub mod term;
 pub mod build;
 pub mod dashboard;
 pub mod hook;
+pub mod init;
 pub mod runtime;
 pub mod state;
 pub mod validate;
@@ -23,12 +26,18 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "skillwright", version, about, long_about, propagate_version = true)]
 struct Cli {
+    /// Colour the text for people: auto (when stderr is a terminal and NO_COLOR is unset),
+    /// always or never.
+    #[arg(long, value_enum, global = true, default_value = "auto", value_name = "WHEN")]
+    color: term::Color,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start a pack here (or in DIR): a commented skillwright.toml and a first skill.
+    Init(init::InitArgs),
     /// Check every SKILL.md under a skills root and report every problem with file:line:col.
     Validate(validate::ValidateArgs),
     /// Explain a rule code (e.g. `skillwright explain SW102`), or list all rules.
@@ -67,6 +76,17 @@ enum Command {
     Dashboard(dashboard::DashboardArgs),
     /// Pack, version, integrity, state directory, and the best and declining skills.
     Status(dashboard::StatusArgs),
+    /// Print a shell completion script (e.g. `skillwright completions bash > ~/.local/share/bash-completion/completions/skillwright`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write skillwright.1 and a page per subcommand (skillwright-build.1, …) here instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Runs the command line `args` (the first item is the program name) and returns the exit code.
@@ -82,7 +102,9 @@ where
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    term::set_color(cli.color);
     let result = match cli.command {
+        Command::Init(a) => init::init(a),
         Command::Validate(a) => validate::validate(a),
         Command::Explain(a) => validate::explain(a),
         Command::New(a) => validate::new(a),
@@ -98,18 +120,28 @@ where
         Command::Mcp(a) => runtime::mcp(a),
         Command::Dashboard(a) => dashboard::dashboard(a),
         Command::Status(a) => dashboard::status(a),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { dir } => man(dir),
     };
-    match result {
+    let code = match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             ExitCode::from(2)
         }
+    };
+    // Output cut short by anything but a reader that left (a full disk, say) is an I/O error.
+    match term::finish() {
+        Some(e) => {
+            errln!("error: cannot write to stdout: {e}");
+            ExitCode::from(2)
+        }
+        None => code,
     }
 }
 
 /// The command line, with the built-in hosts (read from their target specs) in its help.
-fn command() -> clap::Command {
+pub fn command() -> clap::Command {
     let hosts = skillwright_build::target::builtin()
         .map(|t| t.into_keys().collect::<Vec<_>>().join(", "))
         .unwrap_or_default();
@@ -124,6 +156,32 @@ fn command() -> clap::Command {
         .mut_subcommand("build", |c| {
             c.mut_arg("hosts", |a| a.help(format!("Hosts to build, comma-separated (default: all). Built-in: {hosts}")))
         })
+}
+
+/// Prints the completion script for `shell`.
+fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut command(), "skillwright", &mut buf);
+    out!("{}", String::from_utf8_lossy(&buf));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the man page, or writes every page into `dir`.
+fn man(dir: Option<std::path::PathBuf>) -> Result<ExitCode> {
+    let cmd = command();
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            clap_mangen::generate_to(cmd, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            errln!("wrote the man pages to {}", dir.display());
+        }
+        None => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut buf)?;
+            out!("{}", String::from_utf8_lossy(&buf));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The target triple this binary was built for.

@@ -30,7 +30,7 @@ pub fn env() -> Env {
 
 /// Prints text that came from a pack or from local state: nothing in it may restyle a terminal.
 pub fn print_clean(text: &str) {
-    print!("{}", skillwright_model::text::clean(text));
+    out!("{}", skillwright_model::text::clean(text));
 }
 
 #[derive(Subcommand)]
@@ -120,7 +120,7 @@ pub fn skills(c: SkillsCommand) -> Result<ExitCode> {
         SkillsCommand::List(r) => {
             let idx = Skills::load(r.root)?.index();
             for s in &idx.skills {
-                println!("{:<32} {}", one_line(&s.name, 64), summary(&s.description, 100));
+                outln!("{:<32} {}", one_line(&s.name, 64), summary(&s.description, 100));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -133,11 +133,11 @@ pub fn skills(c: SkillsCommand) -> Result<ExitCode> {
             let idx = Skills::load(root.root)?.index();
             let hits = search::search(&idx.skills, &text.join(" "));
             if hits.is_empty() {
-                eprintln!("no skill matches; `skillwright skills list` shows them all");
+                errln!("no skill matches; `skillwright skills list` shows them all");
                 return Ok(ExitCode::from(1));
             }
             for (s, score) in hits.into_iter().take(limit) {
-                println!("{:<32} {:>5.2}  {}", one_line(&s.name, 64), score, summary(&s.description, 90));
+                outln!("{:<32} {:>5.2}  {}", one_line(&s.name, 64), score, summary(&s.description, 90));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -70,7 +70,7 @@ pub fn store(c: StoreCommand) -> Result<ExitCode> {
             Some(v) => {
                 print_clean(&v);
                 if !v.ends_with('\n') {
-                    println!();
+                    outln!();
                 }
                 0
             }
@@ -84,7 +84,7 @@ pub fn store(c: StoreCommand) -> Result<ExitCode> {
         StoreCommand::Exists { key } => u8::from(s.get(&key)?.is_none()),
         StoreCommand::List { prefix, prefix_opt } => {
             for k in s.list(prefix.or(prefix_opt).as_deref().unwrap_or(""))? {
-                println!("{k}");
+                outln!("{k}");
             }
             0
         }
@@ -93,7 +93,7 @@ pub fn store(c: StoreCommand) -> Result<ExitCode> {
             0
         }
         StoreCommand::Incr { key, by } => {
-            println!("{}", s.incr(&key, by)?);
+            outln!("{}", s.incr(&key, by)?);
             0
         }
         StoreCommand::Search { text, prefix, limit, format } => {
@@ -104,7 +104,7 @@ pub fn store(c: StoreCommand) -> Result<ExitCode> {
                         .iter()
                         .map(|(e, score)| serde_json::json!({ "key": e.key, "value": e.value, "ts": e.ts, "project": e.project, "score": score }))
                         .collect();
-                    println!("{}", serde_json::to_string_pretty(&items)?);
+                    outln!("{}", serde_json::to_string_pretty(&items)?);
                 }
                 Format::Text => {
                     for (e, score) in &hits {
@@ -114,14 +114,14 @@ pub fn store(c: StoreCommand) -> Result<ExitCode> {
                             .as_deref()
                             .map(|p| format!("  [{}]", one_line(p, 80)))
                             .unwrap_or_default();
-                        println!("{}  {score:.2}  {when}{project}", e.key);
+                        outln!("{}  {score:.2}  {when}{project}", e.key);
                         // A value is often a log, a line per finding: show its first lines.
                         let lines: Vec<&str> = e.value.lines().filter(|l| !l.trim().is_empty()).collect();
                         for l in lines.iter().take(SHOWN_LINES) {
-                            println!("    {}", one_line(l, 200));
+                            outln!("    {}", one_line(l, 200));
                         }
                         if lines.len() > SHOWN_LINES {
-                            println!(
+                            outln!(
                                 "    … {} more line(s): skillwright store get {}",
                                 lines.len() - SHOWN_LINES,
                                 e.key
@@ -131,7 +131,7 @@ pub fn store(c: StoreCommand) -> Result<ExitCode> {
                 }
             }
             if hits.is_empty() {
-                eprintln!("nothing stored matches; `skillwright store list` shows every key");
+                errln!("nothing stored matches; `skillwright store list` shows every key");
                 1
             } else {
                 0
@@ -204,12 +204,7 @@ pub fn metrics(c: MetricsCommand) -> Result<ExitCode> {
     };
     let new = NewRun { outcome: Some(outcome), duration_s: a.duration_s, notes: a.notes, metrics: values };
     let run = metrics::record(&env(), skill, new)?;
-    eprintln!(
-        "recorded {} {} at {}",
-        run.skill,
-        serde_json::to_string(&run.outcome)?.trim_matches('"'),
-        run.ts
-    );
+    errln!("recorded {} {} at {}", run.skill, serde_json::to_string(&run.outcome)?.trim_matches('"'), run.ts);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -228,16 +223,16 @@ pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
     let (runs, bad) = metrics::read(&dir, None);
     let fb = feedback::compute(&runs, a.skill.as_deref());
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&fb)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&fb)?),
         Format::Text => {
             if fb.is_empty() {
                 match &a.skill {
-                    Some(s) => println!(
+                    Some(s) => outln!(
                         "no runs of {} recorded yet; record one with `skillwright metrics record --skill {} --outcome success`",
                         one_line(s, 64),
                         one_line(s, 64)
                     ),
-                    None => println!(
+                    None => outln!(
                         "no runs recorded yet; record one with `skillwright metrics record --skill NAME --outcome success`"
                     ),
                 }
@@ -245,7 +240,7 @@ pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
             let pct = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{:.0}%", r * 100.0));
             for f in &fb {
                 let trend = if f.declining { "  declining" } else { "" };
-                println!(
+                outln!(
                     "{:<32} {:>4} runs {:>4} uses  {:>4}  recent {:>4}  {:<6}{trend}",
                     one_line(&f.skill, 64),
                     f.runs,
@@ -255,15 +250,17 @@ pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
                     f.tier
                 );
                 if let Some(d) = &f.duration_s {
-                    println!(
+                    outln!(
                         "    duration: median {:.0} s, mean {:.0} s over {} runs",
-                        d.median, d.mean, d.count
+                        d.median,
+                        d.mean,
+                        d.count
                     );
                 }
                 for (name, m) in &f.metrics {
                     let name = one_line(name, 64);
                     match &m.numbers {
-                        Some(n) => println!(
+                        Some(n) => outln!(
                             "    {name}: mean {:.2}, median {:.2}, recent {:.2}{} ({} runs)",
                             n.mean,
                             n.median,
@@ -276,7 +273,7 @@ pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
                                 .unwrap_or_default(),
                             m.count
                         ),
-                        None => println!(
+                        None => outln!(
                             "    {name}: {} ({} runs)",
                             m.texts
                                 .iter()
@@ -287,12 +284,12 @@ pub fn feedback(a: FeedbackArgs) -> Result<ExitCode> {
                         ),
                     }
                 }
-                println!("    {}", one_line(&f.suggestion, 300));
+                outln!("    {}", one_line(&f.suggestion, 300));
             }
         }
     }
     if bad > 0 {
-        eprintln!("skipped {bad} unreadable metrics line(s)");
+        errln!("skipped {bad} unreadable metrics line(s)");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -322,17 +319,17 @@ pub fn trust(c: TrustCommand) -> Result<ExitCode> {
             }
             let key = skillwright_model::integrity::parse_public_key(&key)?;
             trust::pin(&env, &pack, &key, "trust add")?;
-            eprintln!("{pack}: packages signed by {key} now verify");
+            errln!("{pack}: packages signed by {key} now verify");
         }
         TrustCommand::Remove { pack } => {
             if !trust::unpin(&env, &pack)? {
-                eprintln!("no key was pinned for {}", one_line(&pack, 64));
+                errln!("no key was pinned for {}", one_line(&pack, 64));
                 return Ok(ExitCode::from(1));
             }
         }
         TrustCommand::List => {
             for (pack, pin) in trust::load(&env).packs {
-                println!("{pack}  {}  {}  {}", pin.key, pin.since, one_line(&pin.how, 200));
+                outln!("{pack}  {}  {}  {}", pin.key, pin.since, one_line(&pin.how, 200));
             }
         }
     }

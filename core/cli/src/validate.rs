@@ -4,7 +4,6 @@ use crate::Result;
 use clap::{Args, ValueEnum};
 use skillwright_build::report::{self, Format};
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -63,8 +62,8 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
     let out = render_diagnostics(format, &diags, &a.root, &set);
     let (errors, warnings) = skillwright_model::diag::counts(&diags);
     if format == Format::Text {
-        eprint!("{out}");
-        eprintln!(
+        err!("{out}");
+        errln!(
             "{} skill{} checked: {errors} error{}, {warnings} warning{}",
             set.skills.len(),
             plural(set.skills.len()),
@@ -72,7 +71,7 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
             plural(warnings)
         );
     } else {
-        print!("{out}");
+        out!("{out}");
     }
     Ok(if errors > 0 || (a.deny_warnings && warnings > 0) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
@@ -86,8 +85,7 @@ pub fn render_diagnostics(
 ) -> String {
     let sources: BTreeMap<String, &str> =
         set.skills.iter().map(|s| (s.skill_md(), s.source.as_str())).collect();
-    let color =
-        format == Format::Text && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = format == Format::Text && crate::term::color_stderr();
     report::render(format, diags, &root.to_string_lossy(), &sources, color)
 }
 
@@ -105,13 +103,13 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
     match a.code {
         None => {
             for r in skillwright_model::rules::RULES {
-                println!("{}  {:<8} {:<26} {}", r.code, r.severity.as_str(), r.name, r.summary);
+                outln!("{}  {:<8} {:<26} {}", r.code, r.severity.as_str(), r.name, r.summary);
             }
             Ok(ExitCode::SUCCESS)
         }
         Some(code) => match skillwright_model::rules::find(&code) {
             Some(r) => {
-                println!("{} {} ({})\n\n{}\n\n{}", r.code, r.name, r.severity.as_str(), r.summary, r.explain);
+                outln!("{} {} ({})\n\n{}\n\n{}", r.code, r.name, r.severity.as_str(), r.summary, r.explain);
                 Ok(ExitCode::SUCCESS)
             }
             None => Err(format!("no rule `{code}`; `skillwright explain` lists them all").into()),
@@ -147,7 +145,7 @@ pub fn new(a: NewArgs) -> Result<ExitCode> {
         name = a.name
     );
     std::fs::write(dir.join("SKILL.md"), text)?;
-    eprintln!(
+    errln!(
         "created {}/SKILL.md; fill in the TODOs, then run `skillwright validate --strict {}`",
         dir.display(),
         a.root.display()

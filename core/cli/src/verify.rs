@@ -57,8 +57,9 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
             std::fs::read_dir(dir.join("plugins")).ok().and_then(|mut rd| rd.next()).and_then(|e| e.ok());
         match nested {
             Some(p) if !dir.join(skillwright_model::integrity::MANIFEST).exists() => format!(
-                "{e}\n  = help: {} looks like a marketplace root; the signed plugin is {}",
+                "{e}\n  = help: {} looks like a marketplace root; the signed plugin is in {}: run `skillwright verify {}`",
                 dir.display(),
+                p.path().display(),
                 p.path().display()
             ),
             _ => e.to_string(),
@@ -77,7 +78,7 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
                 "ok": verdict.verified(), "verdict": verdict, "pack": m.pack, "version": m.version, "host": m.host,
                 "signature": check.signature, "files": m.files.len(), "findings": check.files,
             });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            outln!("{}", serde_json::to_string_pretty(&doc)?);
         }
         VerifyFormat::Text => {
             let what = format!(
@@ -94,23 +95,23 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
                         trust::Source::TrustedKeys => "a key in the trusted-keys file",
                         trust::Source::Pinned => "the key pinned for this pack",
                     };
-                    eprintln!("ok: {what}, signed by {key}, {by}");
+                    errln!("ok: {what}, signed by {key}, {by}");
                 }
-                Verdict::Unpinned { key } => eprintln!(
+                Verdict::Unpinned { key } => errln!(
                     "UNVERIFIED: {what}: the files match integrity.json and it is signed by {key}, NOT pinned: \
                      nothing says this key is the publisher's. Check it with the publisher, then pass --pubkey \
                      or run `skillwright trust add {} {key}`",
                     one_line(&m.pack, 64)
                 ),
-                Verdict::Unsigned => eprintln!(
+                Verdict::Unsigned => errln!(
                     "UNVERIFIED: {what}: the files match integrity.json, which is not signed: intact as built, \
                      but nothing says by whom"
                 ),
                 Verdict::Failed { problems } => {
                     for p in problems {
-                        eprintln!("{}", one_line(p, 400));
+                        errln!("{}", one_line(p, 400));
                     }
-                    eprintln!(
+                    errln!(
                         "FAILED: {} problem{} in {}",
                         problems.len(),
                         plural(problems.len()),
@@ -157,8 +158,8 @@ pub fn keygen(a: KeygenArgs) -> Result<ExitCode> {
     f.write_all(format!("{private}\n").as_bytes())?;
     std::fs::write(&public_path, format!("{public}\n"))
         .map_err(|e| format!("{}: {e}", public_path.display()))?;
-    println!("{public}");
-    eprintln!(
+    outln!("{public}");
+    errln!(
         "private key written to {} (keep it secret; sign with --sign-key); public key printed above and written to {} (publish it: users pin it with `skillwright trust add PACK KEY`)",
         a.out.display(),
         public_path.display()

@@ -212,7 +212,7 @@ pub fn parse_public_key(text: &str) -> Result<String, Error> {
 pub fn check_dir(dir: &Path, hash_bin: bool) -> Result<Check, Error> {
     use crate::fsio::{Links, read_bounded};
     let bytes = read_bounded(&dir.join(MANIFEST), MAX_MANIFEST, Links::Refuse)
-        .map_err(|e| Error::Manifest(format!("cannot read {}: {e}", dir.join(MANIFEST).display())))?;
+        .map_err(|e| Error::Manifest(format!("cannot read {e}")))?;
     let manifest = Manifest::parse(&bytes)?;
     let mut files = Vec::new();
     for (path, want) in &manifest.files {

@@ -265,6 +265,35 @@ fn seal(
     Package { host, display, files, loss, skills: inp.set.skills.len(), plugin_prefix: prefix }
 }
 
+/// The loss report of a build of some hosts only (`--hosts`) merged into the report `old`
+/// already in the output directory: the rebuilt hosts' sections replace theirs, the sections of
+/// hosts for which `keep` holds stay, in host order, so the report still covers every package
+/// in the directory and matches what a full build writes.
+pub fn merge_report(old: &str, new: &str, keep: impl Fn(&str) -> bool) -> String {
+    fn sections(report: &str) -> (&str, BTreeMap<&str, &str>) {
+        let mut parts = report.split("\n## ");
+        let head = parts.next().unwrap_or("");
+        let mut by_id = BTreeMap::new();
+        for part in parts {
+            let heading = part.lines().next().unwrap_or("");
+            let id =
+                heading.rsplit_once("(`").and_then(|(_, rest)| rest.strip_suffix("`)")).unwrap_or(heading);
+            by_id.insert(id, part);
+        }
+        (head, by_id)
+    }
+    let (_, mut merged) = sections(old);
+    merged.retain(|id, _| keep(id));
+    let (head, rebuilt) = sections(new);
+    merged.extend(rebuilt);
+    let mut s = head.to_string();
+    for part in merged.values() {
+        s.push_str("\n## ");
+        s.push_str(part);
+    }
+    s
+}
+
 /// `REPORT.md`: per host, what the source has that the host cannot carry.
 fn report(pack: &Pack, packages: &[Package]) -> String {
     let mut s = format!(
