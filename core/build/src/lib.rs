@@ -16,6 +16,7 @@ pub mod parallel;
 pub mod parse;
 pub mod pipeline;
 pub mod plan;
+pub mod reading;
 pub mod render;
 pub mod report;
 pub mod target;

@@ -10,6 +10,7 @@
 
 pub mod context;
 pub mod diag;
+pub mod forms;
 pub mod fsio;
 pub mod integrity;
 pub mod names;
