@@ -21,6 +21,7 @@ pub mod render;
 pub mod report;
 pub mod target;
 pub mod validate;
+mod walk;
 pub mod write;
 
 use skillwright_model::{Diagnostic, SkillSet};
@@ -35,6 +36,18 @@ pub fn load(
     hosts: &validate::Hosts,
 ) -> Result<(SkillSet, Vec<Diagnostic>), discover::Error> {
     let (set, mut diags) = discover::discover(root)?;
+    diags.extend(validate::validate(&set, hosts));
+    skillwright_model::diag::sort(&mut diags);
+    Ok((set, diags))
+}
+
+/// [`load`] for any number of skills roots, skill directories and files in skills (see
+/// [`discover::discover_paths`]), naming files as the paths were given.
+pub fn load_paths(
+    paths: &[std::path::PathBuf],
+    hosts: &validate::Hosts,
+) -> Result<(SkillSet, Vec<Diagnostic>), discover::Error> {
+    let (set, mut diags) = discover::discover_paths(paths)?;
     diags.extend(validate::validate(&set, hosts));
     skillwright_model::diag::sort(&mut diags);
     Ok((set, diags))

@@ -98,6 +98,7 @@ pub fn parse_skill(dir: &str, file: &str, bytes: &[u8]) -> (Option<Skill>, Vec<D
     let (headings, links) = scan_body(text, split.body, &index);
     let skill = Skill {
         dir: dir.to_string(),
+        prefix: String::new(),
         meta,
         parsed,
         raw,
@@ -106,6 +107,7 @@ pub fn parse_skill(dir: &str, file: &str, bytes: &[u8]) -> (Option<Skill>, Vec<D
         headings,
         links,
         files: BTreeMap::new(),
+        dirs: Default::default(),
         source: text.to_string(),
     };
     (Some(skill), diags)

@@ -28,7 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check every SKILL.md under a skills root and report every problem with file:line:col.
+    /// Check every SKILL.md under skills roots (or given skills) and report every problem with
+    /// file:line:col.
     Validate(validate::ValidateArgs),
     /// Explain a rule code (e.g. `skillwright explain SW102`), or list all rules.
     Explain(validate::ExplainArgs),

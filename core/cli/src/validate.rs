@@ -29,9 +29,10 @@ impl From<OutputFormat> for Format {
 
 #[derive(Args)]
 pub struct ValidateArgs {
-    /// Skills root: a directory holding one directory per skill.
+    /// Skills roots (a directory holding one directory per skill), skill directories, or files in
+    /// skills (pre-commit passes SKILL.md paths); any number at once.
     #[arg(default_value = "skills")]
-    root: PathBuf,
+    paths: Vec<PathBuf>,
     /// Output format. `text` goes to stderr for people; the others to stdout for tools.
     #[arg(long, value_enum, default_value = "text")]
     format: OutputFormat,
@@ -54,13 +55,13 @@ fn hosts(dir: Option<&std::path::Path>) -> Result<skillwright_build::validate::H
 }
 
 pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
-    let (set, mut diags) = skillwright_build::load(&a.root, &hosts(a.targets.as_deref())?)?;
+    let (set, mut diags) = skillwright_build::load_paths(&a.paths, &hosts(a.targets.as_deref())?)?;
     if a.strict {
         diags.extend(skillwright_build::lint::lint(&set));
         skillwright_model::diag::sort(&mut diags);
     }
     let format: Format = a.format.into();
-    let out = render_diagnostics(format, &diags, &a.root, &set);
+    let out = render_diagnostics(format, &diags, std::path::Path::new(""), &set);
     let (errors, warnings) = skillwright_model::diag::counts(&diags);
     if format == Format::Text {
         eprint!("{out}");

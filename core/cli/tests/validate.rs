@@ -93,6 +93,26 @@ fn new_scaffolds_a_skill_that_validates() {
 }
 
 #[test]
+fn several_roots_and_single_skill_md_paths_for_pre_commit() {
+    let ok = fixtures().join("ok");
+    let out = bin()
+        .arg("validate")
+        .arg(ok.join("full-featured"))
+        .arg(ok.join("minimal/hello/SKILL.md"))
+        .arg(ok.join("crlf-bom/win"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("4 skills checked: 0 errors, 0 warnings"), "{err}");
+    let out =
+        bin().arg("validate").arg(fixtures().join("err/name-dir-mismatch/folder/SKILL.md")).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("err/name-dir-mismatch/folder/SKILL.md:2:7"), "paths as given: {err}");
+}
+
+#[test]
 fn flagship_pack_passes_strict_with_no_warnings() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../skills");
     let out = bin().args(["validate", "--strict", "--deny-warnings"]).arg(root).output().unwrap();

@@ -15,6 +15,10 @@ pub struct SkillSet {
 pub struct Skill {
     /// Directory name under the skills root.
     pub dir: String,
+    /// The skills root as diagnostics show it, with a trailing `/`; empty when they show paths
+    /// relative to the root.
+    #[serde(skip)]
+    pub prefix: String,
     /// Frontmatter fields, typed; fields that failed to parse are `None`/empty.
     pub meta: Frontmatter,
     /// Whether the frontmatter parsed as YAML; when not, field rules are skipped (the YAML error
@@ -34,6 +38,9 @@ pub struct Skill {
     /// Every file of the skill other than SKILL.md: path relative to the skill dir → bytes.
     #[serde(skip)]
     pub files: BTreeMap<String, Vec<u8>>,
+    /// Every directory of the skill (relative to the skill dir), so links to one resolve.
+    #[serde(skip)]
+    pub dirs: std::collections::BTreeSet<String>,
     /// The SKILL.md text as read (BOM removed), for snippets in reports.
     #[serde(skip)]
     pub source: String,
@@ -84,9 +91,9 @@ impl Skill {
         self.meta.description.as_deref().unwrap_or("")
     }
 
-    /// Path of SKILL.md relative to the skills root.
+    /// Path of SKILL.md as diagnostics show it (relative to the skills root, after [`Skill::prefix`]).
     pub fn skill_md(&self) -> String {
-        format!("{}/SKILL.md", self.dir)
+        format!("{}{}/SKILL.md", self.prefix, self.dir)
     }
 }
 
