@@ -9,7 +9,9 @@
 #![forbid(unsafe_code)]
 
 pub mod discover;
+pub mod fields;
 pub mod frontmatter;
+pub mod links;
 pub mod lint;
 pub mod packfile;
 pub mod parallel;
@@ -23,6 +25,7 @@ pub mod target;
 pub mod validate;
 mod walk;
 pub mod write;
+pub mod yaml;
 
 use skillwright_model::{Diagnostic, SkillSet};
 
