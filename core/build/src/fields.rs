@@ -2,11 +2,11 @@
 //! `metadata`, or in the older top-level form), where each value sits, and the problems with
 //! their shape — wrong types, characters no field may hold, forms only some readers take.
 
-use crate::yaml::{Ctx, scalar_text, type_name};
+use crate::yaml::{Ctx, quoted, scalar_text, type_name};
 use serde_yaml::Value;
 use skillwright_model::diag::Diagnostic;
 use skillwright_model::forms::Implicit;
-use skillwright_model::skill::{Frontmatter, Spot};
+use skillwright_model::skill::{Frontmatter, SKILLWRIGHT_KEYS, Spot};
 use skillwright_model::text;
 use std::collections::BTreeMap;
 
@@ -45,6 +45,7 @@ pub fn typed(ctx: &Ctx, raw: &mut [(String, Value)], diags: &mut Vec<Diagnostic>
             _ => {}
         }
     }
+    own_keys_at_top_level(ctx, raw, diags);
     if let Some(tools) = &f.meta.allowed_tools
         && let Some(entry) = raw.iter_mut().find(|(k, _)| k == "allowed-tools")
     {
@@ -158,7 +159,25 @@ impl Fields {
                 continue;
             };
             self.meta.metadata.insert(a.clone(), b.clone());
-            let _ = self.string(ctx, &path, mv, diags);
+            let words = || b.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+            match a.as_str() {
+                "version" => self.meta.version = self.string(ctx, &path, mv, diags),
+                "requires-tools" => self.meta.requires_tools = words(),
+                "metrics-tracks" => self.meta.metrics_tracks = words(),
+                "metrics-improves" => self.meta.metrics_improves = words(),
+                "requires-runtime" => match b.as_str() {
+                    "true" => self.meta.requires_runtime = true,
+                    "false" => self.meta.requires_runtime = false,
+                    other => diags.push(ctx.at(
+                        "SW121",
+                        &path,
+                        format!("`metadata.requires-runtime` must be \"true\" or \"false\", not `{other}`"),
+                    )),
+                },
+                _ => {
+                    let _ = self.string(ctx, &path, mv, diags);
+                }
+            }
         }
     }
 
@@ -374,6 +393,82 @@ fn outside_parens(s: &str) -> String {
         .collect()
 }
 
+/// skillwright's own keys at the top level: the reference validator refuses them, so each is a
+/// warning with the standard form it moves to.
+fn own_keys_at_top_level(ctx: &Ctx, raw: &[(String, Value)], diags: &mut Vec<Diagnostic>) {
+    let meta = raw.iter().find(|(k, _)| k == "metadata").and_then(|(_, v)| v.as_mapping());
+    let in_meta = |k: &str| meta.is_some_and(|m| m.contains_key(k));
+    for (key, v) in raw.iter().filter(|(k, _)| SKILLWRIGHT_KEYS.contains(&k.as_str())) {
+        let moved = standard_form(key, v);
+        let both = moved.iter().any(|(k, _)| in_meta(k));
+        let lines: Vec<String> = moved.iter().map(|(k, v)| format!("{k}: {}", plain_or_quoted(v))).collect();
+        let msg = if both {
+            format!(
+                "`{key}` is set at the top level and under `metadata`; skillwright reads `metadata`, so delete the top-level `{key}`"
+            )
+        } else {
+            format!(
+                "`{key}` at the top level is skillwright's older form, which the Agent Skills reference validator refuses; move it under `metadata`"
+            )
+        };
+        let help = if lines.is_empty() || both {
+            "`skillwright fmt` moves skillwright's keys under `metadata`".to_string()
+        } else {
+            format!("under `metadata:` write `{}` (`skillwright fmt` does it)", lines.join("`, `"))
+        };
+        diags.push(ctx.at("SW112", &[key], msg).with_help(help));
+    }
+}
+
+/// The `metadata` entries that carry a top-level skillwright key `key` with value `v`.
+pub fn standard_form(key: &str, v: &Value) -> Vec<(String, String)> {
+    let words = |v: Option<&Value>| -> String {
+        match v {
+            Some(Value::Sequence(items)) => {
+                items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" ")
+            }
+            Some(Value::String(s)) => s.clone(),
+            _ => String::new(),
+        }
+    };
+    let mut out = Vec::new();
+    match (key, v) {
+        ("version", Value::String(s)) => out.push(("version".into(), s.clone())),
+        ("version", Value::Number(n)) => out.push(("version".into(), version_of_number(n))),
+        ("requires" | "metrics", Value::Mapping(m)) => {
+            for (sub, sv) in m {
+                let known = ["tools", "runtime", "tracks", "improves"];
+                let Some(sub) = sub.as_str().filter(|s| known.contains(s)) else { continue };
+                let value = match sv {
+                    Value::Bool(b) => b.to_string(),
+                    other => words(Some(other)),
+                };
+                if !value.is_empty() {
+                    out.push((format!("{key}-{sub}"), value));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `s` as a plain YAML scalar when every reader takes it as that string, else quoted.
+pub fn plain_or_quoted(s: &str) -> String {
+    let plain_safe = !s.is_empty()
+        && s.trim() == s
+        && Implicit::of(s).is_none()
+        && s.parse::<f64>().is_err()
+        && !matches!(s.to_ascii_lowercase().as_str(), "true" | "false" | "null" | "~")
+        && !s.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c))
+        && !s.contains(": ")
+        && !s.contains(" #")
+        && !s.ends_with(':')
+        && !s.contains("---")
+        && !s.chars().any(|c| c.is_control());
+    if plain_safe { s.to_string() } else { quoted(s) }
+}
+
 /// Characters no frontmatter key or value may hold (see [`text::forbidden`]), whether written
 /// raw or produced by a YAML escape sequence: one error per field.
 pub fn forbidden_characters(ctx: &Ctx, raw: &[(String, Value)], diags: &mut Vec<Diagnostic>) {
@@ -433,5 +528,14 @@ mod tests {
         assert_eq!(tool_patterns("Read, Grep,Glob"), ["Read", "Grep", "Glob"]);
         assert_eq!(tool_patterns("Bash(git add:*) Read"), ["Bash(git add:*)", "Read"]);
         assert_eq!(outside_parens("Bash(a,b) Read"), "Bash Read");
+    }
+
+    #[test]
+    fn plain_only_when_every_reader_agrees() {
+        assert_eq!(plain_or_quoted("1.0.0"), "1.0.0");
+        assert_eq!(plain_or_quoted("git gh"), "git gh");
+        for s in ["true", "1.5", "017", "yes", "2024-01-01", "a: b", "", "- x"] {
+            assert!(plain_or_quoted(s).starts_with('"'), "{s}");
+        }
     }
 }

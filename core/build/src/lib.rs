@@ -10,6 +10,7 @@
 
 pub mod discover;
 pub mod fields;
+pub mod fmt;
 pub mod frontmatter;
 pub mod links;
 pub mod lint;

@@ -5,11 +5,12 @@
 //! against the hosts being built.
 
 use crate::fields;
-use crate::frontmatter::{self, SplitError};
+use crate::frontmatter::{self, Found, SplitError};
 use crate::yaml::{self, Ctx};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde_yaml::Value;
 use skillwright_model::diag::Diagnostic;
+use skillwright_model::forms::Form;
 use skillwright_model::skill::{Heading, Link, Skill, Spot};
 use skillwright_model::source::{Cursor, LineIndex, strip_bom};
 use std::collections::BTreeMap;
@@ -105,6 +106,10 @@ pub fn parse_skill(dir: &str, file: &str, bytes: &[u8]) -> (Option<Skill>, Vec<D
                 fields::forbidden_characters(&ctx, &raw, &mut diags);
                 fields = fields::typed(&ctx, &mut raw, &mut diags);
                 parsed = true;
+                for r in frontmatter::flow_collections(yaml) {
+                    let at = split.yaml.start + r.start..split.yaml.start + r.end;
+                    found.push(Found { form: Form::FlowCollections, at });
+                }
             }
             Ok(Value::Null) => parsed = true,
             Ok(_) => diags.push(
@@ -185,7 +190,6 @@ fn scan_body(text: &str, body_start: usize, index: &LineIndex) -> (Vec<Heading>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skillwright_model::forms::Form;
 
     #[test]
     fn positions_account_for_bom_and_frontmatter_offset() {
@@ -194,7 +198,7 @@ mod tests {
         let skill = skill.unwrap();
         assert_eq!(skill.meta.name.as_deref(), Some("Bad_Name"));
         let codes: Vec<_> = diags.iter().map(|d| (d.code, d.line, d.col)).collect();
-        assert_eq!(codes, vec![("SW109", 5, 10)]);
+        assert_eq!(codes, vec![("SW109", 5, 10), ("SW112", 5, 10)]);
         let implicit: Vec<_> = skill.implicit.iter().map(|s| (s.key.as_str(), s.line, s.col)).collect();
         assert_eq!(implicit, [("description", 4, 14)]);
         let forms: Vec<_> = skill.forms.iter().map(|s| (s.what, s.line)).collect();

@@ -4,6 +4,7 @@
 pub mod build;
 pub mod hook;
 pub mod runtime;
+pub mod scaffold;
 pub mod state;
 pub mod validate;
 pub mod verify;
@@ -33,8 +34,13 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Explain a rule code (e.g. `skillwright explain SW102`), or list all rules.
     Explain(validate::ExplainArgs),
-    /// Create a new skill directory with a valid starter SKILL.md.
-    New(validate::NewArgs),
+    /// Create a new skill directory with a starter SKILL.md in the Agent Skills standard form.
+    New(scaffold::NewArgs),
+    /// Write a starter pack file (`skillwright.toml`).
+    Init(scaffold::InitArgs),
+    /// Rewrite SKILL.md files into the form every host and the reference validator read: LF, no
+    /// BOM, `---` fences, skillwright's keys under `metadata`, `allowed-tools` as one string.
+    Fmt(scaffold::FmtArgs),
     /// Render an installable package per host from a skills root.
     Build(build::BuildArgs),
     /// Check a package directory against its integrity.json (and signature).
@@ -78,7 +84,9 @@ where
     let result = match cli.command {
         Command::Validate(a) => validate::validate(a),
         Command::Explain(a) => validate::explain(a),
-        Command::New(a) => validate::new(a),
+        Command::New(a) => scaffold::new(a),
+        Command::Init(a) => scaffold::init(a),
+        Command::Fmt(a) => scaffold::fmt(a),
         Command::Build(a) => build::build(a),
         Command::Verify(a) => verify::verify(a),
         Command::Keygen(a) => verify::keygen(a),

@@ -70,7 +70,7 @@ pub const RULES: &[Rule] = &[
         name: "no-frontmatter",
         severity: E,
         summary: "SKILL.md does not start with YAML frontmatter",
-        explain: "SKILL.md must begin with a line `---`, then YAML with at least `name` and `description`, then a closing `---` line, then the Markdown body. Blank lines and a UTF-8 BOM before the first `---` are tolerated.",
+        explain: "SKILL.md must begin with a line `---`, then YAML with at least `name` and `description`, then a closing `---` line, then the Markdown body. skillwright still reads frontmatter after blank lines or a UTF-8 BOM, but reports which hosts would not (SW015, SW016).",
     },
     Rule {
         code: "SW008",
@@ -150,6 +150,13 @@ pub const RULES: &[Rule] = &[
         explain: "Windows and macOS file systems do not tell `README.md` from `Readme.md` (or skill directories `Foo` from `foo`) by default: installed there, one file replaces the other. Rename one of them.",
     },
     Rule {
+        code: "SW019",
+        name: "pack-file",
+        severity: E,
+        summary: "skillwright.toml is not valid, or one of its fields is wrong",
+        explain: "The pack file names the pack in every host's manifest: a `[pack]` table with name (lowercase letters, digits and single hyphens, starting with a letter), description (1-1024 characters), version (semantic; or pass --pack-version) and a `[pack.author]` table with a name. The message shows the right form for the common mistakes: `author = \"Jane\"` instead of a table, keys above `[pack]`, a misspelt field, an unquoted version, a string where a list goes. `skillwright init` writes a starter.",
+    },
+    Rule {
         code: "SW101",
         name: "name-missing",
         severity: E,
@@ -227,6 +234,13 @@ pub const RULES: &[Rule] = &[
         explain: "Unknown keys are ignored by most hosts and rejected by some validators. Check the spelling; put client-specific extras under `metadata`.",
     },
     Rule {
+        code: "SW112",
+        name: "standard-extension",
+        severity: W,
+        summary: "a skillwright key at the top level, where the standard allows none",
+        explain: "The Agent Skills reference validator refuses any top-level key beyond name, description, license, compatibility, metadata and allowed-tools, so skillwright's own `version`, `requires` and `metrics` belong under `metadata` as strings: `version`, `requires-tools` and `metrics-tracks`/`metrics-improves` (space-separated), `requires-runtime` (\"true\"/\"false\"). The top-level form is still read. `skillwright fmt` moves the keys.",
+    },
+    Rule {
         code: "SW113",
         name: "flow-style",
         severity: W,
@@ -237,22 +251,22 @@ pub const RULES: &[Rule] = &[
         code: "SW120",
         name: "version-not-semver",
         severity: E,
-        summary: "`version` is not a semantic version",
-        explain: "`version` must be a quoted or plain semantic version like 1.2.0 (MAJOR.MINOR.PATCH, optional -pre and +build). Hosts cache installed packages by version and compare them to offer updates.",
+        summary: "the skill's version is not a semantic version",
+        explain: "The skill's version (`metadata.version`, or `version` in the older top-level form) must be a semantic version like 1.2.0 (MAJOR.MINOR.PATCH, optional -pre and +build), so that versions compare.",
     },
     Rule {
         code: "SW121",
         name: "requires-shape",
         severity: E,
-        summary: "`requires` is not { tools: [strings], runtime: bool }",
-        explain: "`requires.tools` lists command-line tools the skill uses (strings); `requires.runtime: true` says the skill calls the skillwright runtime. No other keys are allowed under `requires`.",
+        summary: "skillwright's `requires` fields have the wrong shape",
+        explain: "`metadata.requires-tools` lists the command-line tools the skill uses, space-separated; `metadata.requires-runtime: \"true\"` says the skill calls the skillwright runtime (\"true\" or \"false\"). In the older top-level form: `requires.tools` (a list of strings) and `requires.runtime` (a boolean), and no other keys under `requires`.",
     },
     Rule {
         code: "SW122",
         name: "metrics-shape",
         severity: E,
-        summary: "`metrics` is not { tracks: [strings], improves: [strings] }",
-        explain: "`metrics.tracks` lists what a run of the skill records; `metrics.improves` lists what it aims to improve. Both are lists of short strings; no other keys are allowed under `metrics`.",
+        summary: "skillwright's `metrics` fields have the wrong shape",
+        explain: "`metadata.metrics-tracks` lists what a run of the skill records and `metadata.metrics-improves` what it aims to improve, space-separated. In the older top-level form: `metrics.tracks` and `metrics.improves`, lists of short strings, and no other keys under `metrics`.",
     },
     Rule {
         code: "SW130",
@@ -323,6 +337,13 @@ pub const RULES: &[Rule] = &[
         severity: W,
         summary: "(strict) headings skip a level or the body has no single H1",
         explain: "A body should have one `#` title and headings that go down one level at a time (## then ###). Skipped levels and several titles make the structure hard to navigate for agents and people.",
+    },
+    Rule {
+        code: "SW305",
+        name: "placeholder",
+        severity: E,
+        summary: "(strict) a TODO or FIXME left in the description or body",
+        explain: "`skillwright new` writes a starter whose description says TODO; a skill published with it would show hosts (and, through them, every session) a placeholder instead of a trigger. With --strict, a TODO or FIXME word in the description, or in the body outside code, is an error until it is replaced.",
     },
 ];
 
