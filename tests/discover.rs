@@ -173,3 +173,20 @@ fn several_roots_skill_dirs_and_files_at_once() {
     assert_eq!(codes(&diags), [("SW103", format!("{b}/three/SKILL.md").as_str())]);
     assert!(skillwright_build::load_paths(&[tmp.path().join("none")], &Hosts::builtin()).is_err());
 }
+
+#[test]
+fn a_link_to_an_empty_directory_does_not_resolve() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("empty");
+    std::fs::create_dir_all(d.join("notes")).unwrap();
+    std::fs::create_dir_all(d.join("full")).unwrap();
+    std::fs::write(d.join("full/a.md"), "a").unwrap();
+    std::fs::write(
+        d.join("SKILL.md"),
+        "---\nname: empty\ndescription: Use when testing.\n---\n# E\n\n[n](notes/) [f](full/)\n",
+    )
+    .unwrap();
+    let (_, diags) = load(tmp.path());
+    assert_eq!(codes(&diags), [("SW201", "empty/SKILL.md")]);
+    assert!(diags[0].message.contains("`notes/` is an empty directory"), "{}", diags[0].message);
+}
