@@ -8,16 +8,16 @@ use skillwright_model::pack::{Author, Pack};
 use skillwright_model::{Severity, SkillSet};
 use std::collections::BTreeMap;
 
-/// Pieces that break naive generators: quoting, escapes, line breaks, NUL, script and template
-/// syntax, shell expansion, bidi and bell controls, YAML indicators.
+/// Pieces that break naive generators: quoting, escapes, line breaks, script and template syntax,
+/// shell expansion, YAML indicators, invisible and astral characters. All of them are valid in a
+/// description; the ones validation refuses (CR, NUL, bell, ESC, bidi overrides: `SW017`; `---`,
+/// which some hosts take for the end of the frontmatter: `SW015`) are in [`REFUSED`], which the
+/// fixtures and the parser's tests cover.
 const HOSTILE: &[&str] = &[
     "\"",
     "'",
     "\\",
     "\n",
-    "\r\n",
-    "\r",
-    "\0",
     "\t",
     "</script>",
     "<!--",
@@ -28,10 +28,7 @@ const HOSTILE: &[&str] = &[
     "{% raw %}",
     "%PATH%",
     "^&|<>",
-    "\u{202e}",
-    "\u{7}",
-    "\u{1b}[31m",
-    "---",
+    "-- ",
     ": ",
     "#",
     "&a",
@@ -45,13 +42,23 @@ const HOSTILE: &[&str] = &[
     " Use when x.",
 ];
 
+/// Pieces validation refuses in these fields; mixed in rarely, so that what does get through is
+/// checked too.
+const REFUSED: &[&str] = &["\r\n", "\r", "\0", "\u{202e}", "\u{7}", "\u{1b}[31m", "---"];
+
 fn hostile_text(max: usize) -> impl Strategy<Value = String> {
     let piece = prop_oneof![
-        3 => proptest::sample::select(HOSTILE).prop_map(str::to_string),
-        2 => "[a-zA-Z ]{1,8}",
+        6 => proptest::sample::select(HOSTILE).prop_map(str::to_string),
+        4 => "[a-zA-Z ]{1,8}",
+        1 => proptest::sample::select(REFUSED).prop_map(str::to_string),
         1 => any::<char>().prop_map(|c| c.to_string()),
     ];
     proptest::collection::vec(piece, 1..max).prop_map(|v| v.concat())
+}
+
+/// [`hostile_text`] for a one-line field (a display name, an author): no line breaks.
+fn hostile_line(max: usize) -> impl Strategy<Value = String> {
+    hostile_text(max).prop_map(|s| s.replace(['\n', '\r'], " "))
 }
 
 /// A SKILL.md whose frontmatter is written by a YAML serializer, so the parsed description is
@@ -222,8 +229,8 @@ proptest! {
     fn hostile_text_stays_data_in_every_file(
         desc in hostile_text(24),
         pack_desc in hostile_text(24),
-        display in hostile_text(12),
-        author in hostile_text(12),
+        display in hostile_line(12),
+        author in hostile_line(12),
     ) {
         let (set, ok) = set_of("prop-skill", &desc);
         prop_assume!(ok, "the validator refused this description (its own tests cover why)");
@@ -334,7 +341,7 @@ fn javascript_passes_node_check_for_hostile_packs_and_components() {
     let dir = tempfile::tempdir().unwrap();
     runner
         .run(
-            &(hostile_text(24), hostile_text(12), hostile_text(16), hostile_text(24)),
+            &(hostile_text(24), hostile_line(12), hostile_text(16), hostile_text(24)),
             |(pack_desc, display, desc, body)| {
                 let (set, _) = set_of("prop-skill", "Plain words. Use when testing.");
                 let components = components_of(&desc, "[x]", &body, &desc, &body).unwrap_or_default();
@@ -357,4 +364,28 @@ fn javascript_passes_node_check_for_hostile_packs_and_components() {
             },
         )
         .unwrap();
+}
+
+/// Line endings and a BOM that some hosts cannot split (SW016) are normalised in every rendered
+/// copy: each host's SKILL.md has LF line endings and no BOM, and reads back the same.
+#[test]
+fn bom_and_line_endings_are_normalised_in_every_copy() {
+    for src in [
+        "\u{feff}---\nname: norm\ndescription: Use when testing.\n---\n# N\n\nBody.\n",
+        "---\r\nname: norm\r\ndescription: Use when testing.\r\n---\r\n# N\r\n\r\nBody.\r\n",
+        "---\rname: norm\rdescription: Use when testing.\r---\r# N\r\rBody.\r",
+    ] {
+        let (skill, diags) = skillwright_build::parse::parse_skill("norm", "norm/SKILL.md", src.as_bytes());
+        assert!(!diags.iter().any(|d| d.severity == Severity::Error), "{diags:?}");
+        let mut set = SkillSet::default();
+        set.skills.push(skill.unwrap());
+        let p = make_plan(&set, &pack("Plain pack", "Plain", "Plain Author"));
+        let copies: Vec<_> =
+            files(&p).into_iter().filter(|(path, _)| path.ends_with("norm/SKILL.md")).collect();
+        assert!(copies.len() >= 10, "one copy per host");
+        for (path, bytes) in copies {
+            assert!(!bytes.contains(&b'\r') && !bytes.starts_with("\u{feff}".as_bytes()), "{path}");
+            assert!(bytes.starts_with(b"---\nname: norm\n") && bytes.ends_with(b"# N\n\nBody.\n"), "{path}");
+        }
+    }
 }

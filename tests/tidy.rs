@@ -137,6 +137,27 @@ fn no_host_name_in_a_string_literal_of_the_product() {
     );
 }
 
+/// Every rule code the product emits is in the rule catalogue, so `explain` knows it and its
+/// severity is the catalogue's (an unknown code would silently be an error).
+#[test]
+fn every_rule_code_in_the_product_is_in_the_catalogue() {
+    let mut unknown = Vec::new();
+    for krate in PRODUCT_CRATES {
+        for file in rust_files(&repo().join(krate).join("src")) {
+            let src = std::fs::read_to_string(&file).unwrap();
+            for (line, lit) in string_literals(without_tests(&src)) {
+                let is_code =
+                    lit.len() == 5 && lit.starts_with("SW") && lit[2..].bytes().all(|b| b.is_ascii_digit());
+                if is_code && skillwright_model::rules::find(&lit).is_none() {
+                    let rel = file.strip_prefix(repo()).unwrap().display().to_string();
+                    unknown.push(format!("{rel}:{line}: {lit}"));
+                }
+            }
+        }
+    }
+    assert!(unknown.is_empty(), "add these to core/model/src/rules.rs:\n{}", unknown.join("\n"));
+}
+
 #[test]
 fn the_literal_scanner_finds_what_it_should() {
     let src = "let a = \"x claude y\"; // \"codex\"\nlet c = '\"'; let b = r#\"gemini \"q\"\"#; /* \"pi\" */ let d = \"a\\\"b\";";

@@ -1,11 +1,18 @@
-//! Walking a skills root: one directory per skill, every file read into memory.
+//! Finding skills: in a skills root (one directory per skill), in a single skill directory, or
+//! from a SKILL.md path (what pre-commit passes), any number at once.
 //!
-//! Symlinks are never followed (each is reported), hidden entries are skipped, and size limits
-//! bound what a hostile pack can make us read.
+//! A directory in a skills root without SKILL.md is not a skill: a warning (`SW002`), skipped,
+//! unless it holds a near miss such as `skill.md` (`SW003`, an error with the fix). A SKILL.md
+//! that is there but refused (too large, unreadable, a link out of the root) is reported for what
+//! it is, never as missing. Symlinks follow the rule in [`crate::walk`]; hidden entries are
+//! skipped; size limits bound what a hostile pack can make us read.
 
 use crate::parse::parse_skill;
+use crate::walk::{Walk, io_reason};
 use skillwright_model::diag::Diagnostic;
+use skillwright_model::names;
 use skillwright_model::skill::SkillSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Largest SKILL.md accepted.
@@ -16,8 +23,22 @@ pub const MAX_FILE: u64 = 16 * 1024 * 1024;
 pub const MAX_FILES_PER_SKILL: usize = 2000;
 /// Largest total pack size.
 pub const MAX_PACK: u64 = 256 * 1024 * 1024;
+/// Deepest directory nesting read inside a skill.
+pub const MAX_DEPTH: usize = 32;
 
-/// The skills root itself could not be used.
+/// Names close enough to SKILL.md that a directory holding one was meant to be a skill.
+const NEAR_MISSES: &[&str] = &[
+    "skill.md",
+    "skills.md",
+    "skill.markdown",
+    "skill.md.txt",
+    "skill.txt",
+    "skill",
+    "skill.mdx",
+    "skil.md",
+];
+
+/// A path given to read skills from could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The root does not exist or is not a directory.
@@ -33,176 +54,240 @@ pub enum Error {
     },
 }
 
-/// Reads every skill under `root`. Problems with individual skills become diagnostics.
+/// Reads every skill under `root`, naming files relative to it. Problems with individual skills
+/// become diagnostics.
 pub fn discover(root: &Path) -> Result<(SkillSet, Vec<Diagnostic>), Error> {
     let meta = std::fs::metadata(root).map_err(|source| Error::Io { path: root.to_path_buf(), source })?;
     if !meta.is_dir() {
         return Err(Error::NotADir(root.to_path_buf()));
     }
-    let mut entries: Vec<_> = std::fs::read_dir(root)
-        .map_err(|source| Error::Io { path: root.to_path_buf(), source })?
-        .filter_map(Result::ok)
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-
-    let mut set = SkillSet::default();
-    let mut diags = Vec::new();
-    let mut total: u64 = 0;
-    for entry in entries {
-        let os_name = entry.file_name();
-        let Some(name) = os_name.to_str() else {
-            diags.push(Diagnostic::new(
-                "SW013",
-                os_name.to_string_lossy(),
-                "directory name is not valid UTF-8",
-            ));
-            continue;
-        };
-        if name.starts_with('.') {
-            continue;
-        }
-        let Ok(ft) = entry.file_type() else { continue };
-        if ft.is_symlink() {
-            diags.push(Diagnostic::new("SW012", name, "symlink in the skills root is not followed"));
-            continue;
-        }
-        if !ft.is_dir() {
-            continue; // README.md and the like beside the skills
-        }
-        if let Some(bad) = bad_name(name) {
-            diags.push(Diagnostic::new("SW013", name, format!("directory name {bad}")));
-            continue;
-        }
-        read_skill(root, name, &mut set, &mut diags, &mut total);
-    }
-    Ok((set, diags))
+    let mut acc = Acc::default();
+    read_root(root, "", None, &mut acc)?;
+    Ok(acc.finish())
 }
 
-fn read_skill(root: &Path, dir: &str, set: &mut SkillSet, diags: &mut Vec<Diagnostic>, total: &mut u64) {
-    let skill_dir = root.join(dir);
-    let mut files = std::collections::BTreeMap::new();
-    let mut skill_md: Option<Vec<u8>> = None;
-    let mut misnamed: Option<String> = None;
-    let walker = walkdir::WalkDir::new(&skill_dir)
-        .follow_links(false)
-        .min_depth(1)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| !e.file_name().to_str().is_some_and(|n| n.starts_with('.')));
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let rel = e.path().and_then(|p| rel(root, p)).unwrap_or_else(|| dir.to_string());
-                diags.push(Diagnostic::new("SW001", rel, format!("cannot read: {e}")));
-                continue;
-            }
+/// Reads the skills named by `paths`, each a skills root, a skill directory (it holds SKILL.md),
+/// or a file in a skill (SKILL.md or any other: its skill is read). Files are named as the paths
+/// were given. A skill named twice is read once.
+pub fn discover_paths(paths: &[PathBuf]) -> Result<(SkillSet, Vec<Diagnostic>), Error> {
+    let mut acc = Acc::default();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|source| Error::Io { path: path.clone(), source })?;
+        if meta.is_dir() && !holds_skill_md(path) {
+            read_root(path, &prefix_of(path), None, &mut acc)?;
+            continue;
+        }
+        let start = if meta.is_dir() { Some(path.as_path()) } else { path.parent() };
+        let skill_dir = start
+            .into_iter()
+            .flat_map(Path::ancestors)
+            .take(MAX_DEPTH + 1)
+            .find(|d| holds_skill_md(&dir_or_dot(d)));
+        let Some(skill_dir) = skill_dir else { continue };
+        let skill_dir = dir_or_dot(skill_dir);
+        let name = skill_dir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_string))
+            .unwrap_or_default();
+        let root = match skill_dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            Some(_) => PathBuf::from("."),
+            None => skill_dir.join(".."),
         };
-        let Some(rel_root) = rel(root, entry.path()) else {
-            diags.push(Diagnostic::new(
-                "SW013",
-                format!("{dir}/{}", entry.path().to_string_lossy()),
-                "file name is not valid UTF-8",
-            ));
-            continue;
-        };
-        let rel_skill = rel_root[dir.len() + 1..].to_string();
-        if entry.path_is_symlink() {
-            diags.push(Diagnostic::new(
-                "SW012",
-                rel_root,
-                "symlink is not followed; replace it with a real file",
-            ));
-            continue;
-        }
-        if let Some(bad) = rel_skill.split('/').find_map(bad_name) {
-            diags.push(Diagnostic::new("SW013", rel_root, format!("file name {bad}")));
-            continue;
-        }
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        if !entry.file_type().is_file() {
-            diags.push(Diagnostic::new("SW013", rel_root, "not a regular file (device, socket or pipe)"));
-            continue;
-        }
-        let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        let limit = if rel_skill == "SKILL.md" { MAX_SKILL_MD } else { MAX_FILE };
-        if len > limit {
-            diags.push(Diagnostic::new(
-                "SW006",
-                rel_root,
-                format!("file is {len} bytes; the limit is {limit}"),
-            ));
-            continue;
-        }
-        if files.len() >= MAX_FILES_PER_SKILL {
-            diags.push(Diagnostic::new(
-                "SW006",
-                dir,
-                format!("skill has more than {MAX_FILES_PER_SKILL} files; the rest are not read"),
-            ));
-            break;
-        }
-        *total += len;
-        if *total > MAX_PACK {
-            diags.push(Diagnostic::new("SW006", rel_root, format!("pack exceeds {MAX_PACK} bytes")));
-            return;
-        }
-        let bytes = match std::fs::read(entry.path()) {
-            Ok(b) => b,
-            Err(e) => {
-                diags.push(Diagnostic::new("SW001", rel_root, format!("cannot read: {e}")));
-                continue;
-            }
-        };
-        if rel_skill == "SKILL.md" {
-            skill_md = Some(bytes);
+        let prefix = if skill_dir.file_name().and_then(|n| n.to_str()) == Some(name.as_str()) {
+            prefix_of(&root)
         } else {
-            if rel_skill.eq_ignore_ascii_case("SKILL.md") {
-                misnamed = Some(rel_skill.clone());
+            // `.`, `..` or a path ending in `/`: show the skill under its resolved root.
+            prefix_of(&std::fs::canonicalize(&root).unwrap_or(root.clone()))
+        };
+        read_root(&root, &prefix, Some(&name), &mut acc)?;
+    }
+    Ok(acc.finish())
+}
+
+/// `d`, or `.` for the empty path.
+fn dir_or_dot(d: &Path) -> PathBuf {
+    if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() }
+}
+
+/// Whether directory `dir` has an entry called SKILL.md (of any type: a refused one is reported).
+fn holds_skill_md(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir.join("SKILL.md")).is_ok()
+}
+
+/// How diagnostics show files under `root`: `root/` (nothing for `.`).
+fn prefix_of(root: &Path) -> String {
+    let s = root.to_string_lossy();
+    let s = s.trim_end_matches('/');
+    if s.is_empty() || s == "." { String::new() } else { format!("{s}/") }
+}
+
+#[derive(Default)]
+struct Acc {
+    set: SkillSet,
+    diags: Vec<Diagnostic>,
+    total: u64,
+    /// Skills read, as shown (`prefix` + dir), so none is read twice.
+    seen: BTreeSet<String>,
+}
+
+impl Acc {
+    fn finish(mut self) -> (SkillSet, Vec<Diagnostic>) {
+        self.set.skills.sort_by(|a, b| (&a.prefix, &a.dir).cmp(&(&b.prefix, &b.dir)));
+        (self.set, self.diags)
+    }
+}
+
+/// Reads the skills of `root` (only the one called `only`, when given).
+fn read_root(root: &Path, prefix: &str, only: Option<&str>, acc: &mut Acc) -> Result<(), Error> {
+    let io = |source| Error::Io { path: root.to_path_buf(), source };
+    let root_real = std::fs::canonicalize(root).map_err(io)?;
+    let mut entries: Vec<_> = std::fs::read_dir(root).map_err(io)?.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    let mut folded: BTreeMap<String, String> = BTreeMap::new();
+    for entry in entries {
+        let os_name = entry.file_name();
+        let shown = |n: &str| format!("{prefix}{n}");
+        let Some(name) = os_name.to_str() else {
+            let n = os_name.to_string_lossy();
+            acc.diags.push(Diagnostic::new("SW013", shown(&n), "directory name is not valid UTF-8"));
+            continue;
+        };
+        if name.starts_with('.') || only.is_some_and(|o| o != name) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+        let real = if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(&path).map(|t| t.display().to_string()).unwrap_or_default();
+            match std::fs::canonicalize(&path) {
+                Ok(r) if !r.starts_with(&root_real) => {
+                    acc.diags.push(Diagnostic::new(
+                        "SW012",
+                        shown(name),
+                        format!("symlink `{name}` points to `{target}` ({}), outside the skills root; it is not read", r.display()),
+                    ));
+                    continue;
+                }
+                Ok(r) => r,
+                Err(e) if crate::walk::is_loop(&e) => {
+                    acc.diags.push(Diagnostic::new(
+                        "SW014",
+                        shown(name),
+                        format!("symlink `{name}` → `{target}` is a loop that never reaches a directory; it is not followed"),
+                    ));
+                    continue;
+                }
+                Err(_) => {
+                    acc.diags.push(Diagnostic::new(
+                        "SW012",
+                        shown(name),
+                        format!("symlink `{name}` points to `{target}`, which does not exist"),
+                    ));
+                    continue;
+                }
             }
-            files.insert(rel_skill, bytes);
+        } else {
+            path.clone()
+        };
+        if !real.is_dir() {
+            continue; // README.md and the like beside the skills
+        }
+        if let Some(why) = names::unportable(name) {
+            acc.diags.push(Diagnostic::new(
+                "SW013",
+                shown(name),
+                format!("directory name {why}; it is not read"),
+            ));
+            continue;
+        }
+        if let Some(first) = folded.insert(names::fold(name), name.to_string()) {
+            acc.diags.push(Diagnostic::new(
+                "SW018",
+                shown(name),
+                format!("skill directories `{name}` and `{first}` differ only in case: installed on Windows or macOS, one replaces the other"),
+            ));
+        }
+        if acc.seen.insert(shown(name)) {
+            read_skill(&root_real, prefix, name, &real, acc);
         }
     }
-    let file = format!("{dir}/SKILL.md");
-    let Some(bytes) = skill_md else {
-        match misnamed {
-            Some(m) => diags.push(Diagnostic::new(
-                "SW003",
-                format!("{dir}/{m}"),
-                format!("found `{m}`; hosts only read `SKILL.md` (exact case)"),
-            )),
-            None => {
-                diags.push(Diagnostic::new("SW002", dir, format!("skill directory `{dir}` has no SKILL.md")))
-            }
+    Ok(())
+}
+
+/// Reads skill directory `name` (at `dir`, inside `root_real`) into the set.
+fn read_skill(root_real: &Path, prefix: &str, name: &str, dir: &Path, acc: &mut Acc) {
+    let shown = format!("{prefix}{name}");
+    if !holds_skill_md(dir) {
+        return acc.diags.push(missing_skill_md(dir, name, &shown));
+    }
+    let mut walk = Walk::new(root_real, prefix, name, &mut acc.total, &mut acc.diags);
+    let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut ancestors = vec![real.clone()];
+    walk.dir(&real, "", &mut ancestors);
+    let Walk { mut files, dirs, skill_md_refused, .. } = walk;
+    let Some(bytes) = files.remove("SKILL.md") else {
+        if !skill_md_refused {
+            acc.diags.push(missing_skill_md(dir, name, &shown));
         }
         return;
     };
-    let (skill, problems) = parse_skill(dir, &file, &bytes);
-    diags.extend(problems);
+    let file = format!("{shown}/SKILL.md");
+    let (skill, problems) = parse_skill(name, &file, &bytes);
+    acc.diags.extend(problems);
     if let Some(mut skill) = skill {
+        skill.prefix = prefix.to_string();
         skill.files = files;
-        set.skills.push(skill);
+        skill.dirs = dirs;
+        acc.set.skills.push(skill);
     }
 }
 
-/// `p` relative to `root`, `/`-separated, if it is valid UTF-8.
-fn rel(root: &Path, p: &Path) -> Option<String> {
-    let r = p.strip_prefix(root).ok()?;
-    let parts: Option<Vec<&str>> = r.components().map(|c| c.as_os_str().to_str()).collect();
-    Some(parts?.join("/"))
-}
-
-/// Why a path segment cannot be packaged portably, if it cannot.
-fn bad_name(seg: &str) -> Option<&'static str> {
-    if seg.chars().any(char::is_control) {
-        Some("contains a control character")
-    } else if seg.contains(['\\', '<', '>', ':', '"', '|', '?', '*']) {
-        Some("contains a character Windows forbids (\\ < > : \" | ? *)")
-    } else if seg.ends_with(['.', ' ']) {
-        Some("ends with a dot or space, which Windows strips")
-    } else {
-        None
+/// The diagnostic for a directory without SKILL.md: an error with the fix when it holds a near
+/// miss, else a warning that it is skipped (saying where SKILL.md files sit deeper, if they do).
+fn missing_skill_md(dir: &Path, name: &str, shown: &str) -> Diagnostic {
+    let mut near = None;
+    let mut nested = Vec::new();
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+            entries.sort_by_key(|e| e.file_name());
+            for e in entries {
+                let Some(n) = e.file_name().to_str().map(str::to_string) else { continue };
+                if near.is_none() && NEAR_MISSES.contains(&n.to_lowercase().as_str()) && !e.path().is_dir() {
+                    near = Some(n);
+                } else if e.path().is_dir() && holds_skill_md(&e.path()) {
+                    nested.push(n);
+                }
+            }
+        }
+        Err(e) => {
+            return Diagnostic::new(
+                "SW001",
+                shown,
+                format!("cannot list directory `{name}`: {}", io_reason(&e, dir)),
+            );
+        }
+    }
+    if let Some(n) = near {
+        return Diagnostic::new(
+            "SW003",
+            format!("{shown}/{n}"),
+            format!("found `{n}`; hosts only read `SKILL.md` (exact name and case)"),
+        )
+        .with_help(format!("rename it: `git mv {shown}/{n} {shown}/SKILL.md`"));
+    }
+    let d = Diagnostic::new(
+        "SW002",
+        shown,
+        format!("directory `{name}` has no SKILL.md, so it is not a skill; it is skipped"),
+    );
+    match nested.as_slice() {
+        [] => d.with_help("add a SKILL.md (`skillwright new NAME` writes one), or move the directory out of the skills root"),
+        _ => d.with_help(format!(
+            "hosts read only <root>/<skill>/SKILL.md, so the skills in `{}` are not read: move them up a level",
+            nested.iter().map(|n| format!("{name}/{n}")).collect::<Vec<_>>().join("`, `")
+        )),
     }
 }

@@ -10,19 +10,25 @@
 
 pub mod components;
 pub mod discover;
+pub mod fields;
+pub mod fmt;
 pub mod frontmatter;
 pub mod hooks;
+pub mod links;
 pub mod lint;
 pub mod packfile;
 pub mod parallel;
 pub mod parse;
 pub mod pipeline;
 pub mod plan;
+pub mod reading;
 pub mod render;
 pub mod report;
 pub mod target;
 pub mod validate;
+mod walk;
 pub mod write;
+pub mod yaml;
 
 use skillwright_model::{Diagnostic, SkillSet};
 
@@ -36,6 +42,18 @@ pub fn load(
     hosts: &validate::Hosts,
 ) -> Result<(SkillSet, Vec<Diagnostic>), discover::Error> {
     let (set, mut diags) = discover::discover(root)?;
+    diags.extend(validate::validate(&set, hosts));
+    skillwright_model::diag::sort(&mut diags);
+    Ok((set, diags))
+}
+
+/// [`load`] for any number of skills roots, skill directories and files in skills (see
+/// [`discover::discover_paths`]), naming files as the paths were given.
+pub fn load_paths(
+    paths: &[std::path::PathBuf],
+    hosts: &validate::Hosts,
+) -> Result<(SkillSet, Vec<Diagnostic>), discover::Error> {
+    let (set, mut diags) = discover::discover_paths(paths)?;
     diags.extend(validate::validate(&set, hosts));
     skillwright_model::diag::sort(&mut diags);
     Ok((set, diags))

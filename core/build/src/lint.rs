@@ -77,8 +77,80 @@ pub fn lint(set: &SkillSet) -> Vec<Diagnostic> {
             prev = h.level;
         }
     }
+    for skill in &set.skills {
+        placeholders(skill, &mut diags);
+    }
     overlap(set, &mut diags);
     diags
+}
+
+/// Words that mark a placeholder (as whole, upper-case words).
+const PLACEHOLDERS: &[&str] = &["TODO", "FIXME"];
+
+/// The first placeholder in `line` outside inline code, as a character column.
+fn placeholder_in(line: &str) -> Option<(usize, &'static str)> {
+    let mut in_code = false;
+    let chars: Vec<char> = line.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '`' {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code || (i > 0 && chars[i - 1].is_alphanumeric()) {
+            continue;
+        }
+        for p in PLACEHOLDERS {
+            let n = p.len();
+            let word: String = chars[i..(i + n).min(chars.len())].iter().collect();
+            let after = chars.get(i + n);
+            if word == *p && !after.is_some_and(|a| a.is_alphanumeric()) {
+                return Some((i, p));
+            }
+        }
+    }
+    None
+}
+
+/// A placeholder left in the description (the frontmatter's lines) or the body (outside code
+/// blocks): one diagnostic per skill part.
+fn placeholders(skill: &skillwright_model::Skill, diags: &mut Vec<Diagnostic>) {
+    let file = skill.skill_md();
+    let desc_line = skill.fields.get("description").map(|&(l, _, _)| l);
+    let (mut fenced, mut in_desc) = (false, false);
+    let (mut found_body, mut found_desc) = (false, false);
+    for (i, line) in skill.source.lines().enumerate() {
+        let n = i as u32 + 1;
+        let in_body = n >= skill.body_line;
+        if in_body {
+            if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
+                fenced = !fenced;
+                continue;
+            }
+        } else {
+            // The description runs from its key to the next line that is not indented.
+            in_desc = Some(n) == desc_line || (in_desc && line.starts_with([' ', '\t']));
+        }
+        let look = if in_body { !fenced && !found_body } else { in_desc && !found_desc };
+        if !look {
+            continue;
+        }
+        if let Some((col, word)) = placeholder_in(line) {
+            let part = if in_body { "the body" } else { "the description" };
+            diags.push(
+                Diagnostic::new(
+                    "SW305",
+                    &file,
+                    format!("`{word}` left in {part}: replace it before publishing the skill"),
+                )
+                .at(n, col as u32 + 1, word.len() as u32),
+            );
+            if in_body {
+                found_body = true;
+            } else {
+                found_desc = true;
+            }
+        }
+    }
 }
 
 fn desc_line(source: &str) -> u32 {

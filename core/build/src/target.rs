@@ -30,6 +30,10 @@ pub struct Target {
     /// e.g. `js` for the runtime loader that in-process JavaScript hosts import.
     #[serde(default)]
     pub include: Vec<String>,
+    /// How this host reads a SKILL.md's frontmatter, as observed with its real client; absent when
+    /// that is not known (no client to run), so the host is never named in such diagnostics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frontmatter: Option<crate::reading::Reading>,
     /// How the session context reaches the model.
     pub hook: Hook,
     /// What this host cannot carry, always listed in the loss report.
@@ -250,6 +254,9 @@ impl Target {
                     skillwright_model::component::TOOLS.join(", ")
                 ),
             });
+        }
+        if let Some(r) = &t.frontmatter {
+            r.check().map_err(|message| Error { file: file.into(), message })?;
         }
         if t.plugin_root.split('/').any(|s| s == ".." || s == ".") || t.plugin_root.starts_with('/') {
             return Err(Error {

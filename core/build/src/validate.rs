@@ -1,8 +1,9 @@
-//! Semantic rules over a parsed [`SkillSet`]: names, lengths, versions, links, duplicates.
+//! Semantic rules over a parsed [`SkillSet`]: names, lengths, versions, links, duplicates, and
+//! the source forms and plain values that the hosts being built for would read differently.
 
+use crate::reading::{Form, FormKind, Implicit, Reader, and_list};
 use skillwright_model::diag::Diagnostic;
-use skillwright_model::skill::{SKILLWRIGHT_KEYS, STANDARD_KEYS, Skill, SkillSet};
-use skillwright_model::source::LineIndex;
+use skillwright_model::skill::{SKILLWRIGHT_KEYS, STANDARD_KEYS, Skill, SkillSet, Spot};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Maximum `name` length (characters).
@@ -24,6 +25,9 @@ pub struct Hosts {
     pub agent_keys: BTreeSet<String>,
     /// The hosts' specs, for checks that name hosts or need each one's vocabulary.
     pub targets: Vec<crate::target::Target>,
+    /// The hosts whose frontmatter reading is known, in id order, then the Agent Skills reference
+    /// validator: the readers that diagnostics about frontmatter forms and YAML typing name.
+    pub readers: Vec<Reader>,
 }
 
 impl Hosts {
@@ -35,8 +39,17 @@ impl Hosts {
             h.command_keys.extend(t.commands.iter().flat_map(|c| c.keys.iter().cloned()));
             h.agent_keys.extend(t.agents.iter().flat_map(|a| a.keys.iter().cloned()));
             h.targets.push(t.clone());
+            if let Some(reading) = &t.frontmatter {
+                h.readers.push(Reader { display: t.display.clone(), reading: reading.clone() });
+            }
         }
+        h.readers.push(crate::reading::reference_validator());
         h
+    }
+
+    /// The readers for which `miss` holds (e.g. "does not read this form"), by display name.
+    pub fn missing(&self, miss: impl Fn(&Reader) -> bool) -> Vec<&str> {
+        self.readers.iter().filter(|r| miss(r)).map(|r| r.display.as_str()).collect()
     }
 
     /// What the built-in hosts read.
@@ -51,6 +64,12 @@ pub fn validate(set: &SkillSet, hosts: &Hosts) -> Vec<Diagnostic> {
     let mut by_name: BTreeMap<&str, Vec<&Skill>> = BTreeMap::new();
     for skill in &set.skills {
         check_skill(skill, &mut diags);
+        for spot in &skill.forms {
+            diags.extend(form(skill, spot, hosts));
+        }
+        for spot in &skill.implicit {
+            diags.extend(implicit(skill, spot, hosts));
+        }
         for (key, _) in &skill.raw {
             let known = STANDARD_KEYS.contains(&key.as_str())
                 || SKILLWRIGHT_KEYS.contains(&key.as_str())
@@ -81,27 +100,152 @@ pub fn validate(set: &SkillSet, hosts: &Hosts) -> Vec<Diagnostic> {
     diags
 }
 
-/// A diagnostic anchored at the value of top-level frontmatter `key` in `skill`'s SKILL.md.
+/// A diagnostic anchored at the value of frontmatter `key` (a path such as `metadata.version`)
+/// in `skill`'s SKILL.md, or at its first line when the key is not there.
 fn field(code: &'static str, skill: &Skill, key: &str, msg: String) -> Diagnostic {
     let d = Diagnostic::new(code, skill.skill_md(), msg);
-    let index = LineIndex::new(&skill.source);
-    for line_no in 1..skill.body_line {
-        let Some(line) = index.line_text(&skill.source, line_no) else { break };
-        if let Some(rest) = line.strip_prefix(key).and_then(|r| r.trim_start().strip_prefix(':')) {
-            let value = rest.trim();
-            let col = (line.chars().count() - rest.trim_start().chars().count()) as u32 + 1;
-            return if value.is_empty() {
-                d.at(line_no, 1, key.len() as u32)
-            } else {
-                d.at(line_no, col, value.chars().count() as u32)
-            };
-        }
+    match skill.fields.get(key) {
+        Some(&(line, col, len)) => d.at(line, col, len),
+        None => d.at(1, 1, 3),
     }
-    d.at(1, 1, 3)
+}
+
+/// The diagnostic for a source form, naming the readers that would not take it (none when every
+/// reader with known facts takes it).
+fn form(skill: &Skill, spot: &Spot<Form>, hosts: &Hosts) -> Option<Diagnostic> {
+    let f = spot.what;
+    let missing = hosts.missing(|r| !r.reading.reads(f));
+    if missing.is_empty() {
+        return None;
+    }
+    let who = and_list(&missing);
+    // The verb agrees with the list: "Gemini CLI reads", "Codex and Gemini CLI read".
+    let v = |one: &'static str, many: &'static str| if missing.len() == 1 { one } else { many };
+    let (msg, help) = match f {
+        Form::Bom => (
+            format!(
+                "SKILL.md starts with a UTF-8 byte-order mark: {who} {} no frontmatter after one",
+                v("reads", "read")
+            ),
+            "save it as UTF-8 without a BOM",
+        ),
+        Form::Crlf => (
+            format!("SKILL.md has CR LF line endings, which {who} cannot split"),
+            "convert it to LF line endings",
+        ),
+        Form::Cr => (
+            format!(
+                "SKILL.md has lone CR line endings: {who} {} no frontmatter from them",
+                v("reads", "read")
+            ),
+            "convert it to LF line endings",
+        ),
+        Form::LeadingBlankLines => (
+            format!(
+                "the frontmatter starts after blank lines: {who} only {} frontmatter that starts on the first line, so {} would not see this skill",
+                v("reads", "read"),
+                v("it", "they")
+            ),
+            "delete the blank lines before `---`",
+        ),
+        Form::DotsClose => (
+            format!(
+                "the frontmatter is closed by `...`: {who} only {} it at a `---` line, so {} would not see this skill",
+                v("ends", "end"),
+                v("it", "they")
+            ),
+            "write `---` instead of `...`",
+        ),
+        Form::OpenFenceSpace => (
+            format!(
+                "spaces after the opening `---`: {who} only {} frontmatter whose first line is exactly `---`, so {} would not see this skill",
+                v("reads", "read"),
+                v("it", "they")
+            ),
+            "delete the spaces after `---`",
+        ),
+        Form::CloseFenceSpace => (
+            format!(
+                "spaces after the closing `---`: {who} would not find the end of the frontmatter, so {} would not see this skill",
+                v("it", "they")
+            ),
+            "delete the spaces after `---`",
+        ),
+        Form::DashesInYaml => (
+            format!(
+                "`---` inside the frontmatter: {who} {} the frontmatter at the first `---`, so {} would read it cut short here",
+                v("ends", "end"),
+                v("it", "they")
+            ),
+            "reword it (an em dash `—` reads the same)",
+        ),
+        Form::FlowCollections => {
+            (format!("flow-style `{}`: {who} {} flow-style YAML", spot.text, v("refuses", "refuse")), "")
+        }
+    };
+    let help = match f.kind() {
+        FormKind::Normalised => format!(
+            "skillwright writes every copy with LF and no BOM; for the source, {help} (`skillwright fmt` does it)"
+        ),
+        FormKind::Structural if f == Form::DashesInYaml => help.to_string(),
+        FormKind::Structural => format!("{help} (`skillwright fmt` does it)"),
+        FormKind::Style => block_style(&spot.text),
+    };
+    let code = match f.kind() {
+        FormKind::Normalised => "SW016",
+        FormKind::Structural => "SW015",
+        FormKind::Style => "SW113",
+    };
+    Some(Diagnostic::new(code, skill.skill_md(), msg).at(spot.line, spot.col, spot.len).with_help(help))
+}
+
+/// How to write the flow collection `text` in block style.
+fn block_style(text: &str) -> String {
+    let block = serde_yaml::from_str::<serde_yaml::Value>(text)
+        .ok()
+        .and_then(|v| serde_yaml::to_string(&v).ok())
+        .unwrap_or_default();
+    let lines: Vec<String> = block.lines().take(6).map(|l| format!("`{l}`")).collect();
+    if lines.is_empty() || block.starts_with(['[', '{']) {
+        return "write it in block style: one `- item` or `key: value` line each, indented under its key"
+            .into();
+    }
+    format!("write it in block style, indented under its key: {}", lines.join(" then "))
+}
+
+/// The diagnostic for a plain value that some YAML readers type as something other than the
+/// string YAML 1.2 reads: an error when a host would then drop the skill, else a warning.
+fn implicit(skill: &Skill, spot: &Spot<Implicit>, hosts: &Hosts) -> Option<Diagnostic> {
+    let kind = spot.what;
+    let mistyping = hosts.missing(|r| r.reading.mistypes(kind));
+    let key = spot.key.rsplit('.').next().unwrap_or(&spot.key);
+    let fix = format!("quote it: `{key}: \"{}\"`", spot.text);
+    let shown = format!("`{}: {}`", spot.key, spot.text);
+    let (code, msg) = if mistyping.is_empty() {
+        (
+            "SW110",
+            format!(
+                "{shown} is {} to YAML 1.1 readers (no host this pack is built for reads it so)",
+                kind.as_what()
+            ),
+        )
+    } else if matches!(spot.key.as_str(), "name" | "description") {
+        (
+            "SW109",
+            format!(
+                "{shown} is {} to the YAML reader of {}, which then drop this skill",
+                kind.as_what(),
+                and_list(&mistyping)
+            ),
+        )
+    } else {
+        ("SW110", format!("{shown} is {} to the YAML reader of {}", kind.as_what(), and_list(&mistyping)))
+    };
+    Some(Diagnostic::new(code, skill.skill_md(), msg).at(spot.line, spot.col, spot.len).with_help(fix))
 }
 
 fn check_skill(skill: &Skill, diags: &mut Vec<Diagnostic>) {
-    check_links(skill, diags);
+    crate::links::check(skill, diags);
     if skill.body.trim().is_empty() {
         diags.push(
             Diagnostic::new("SW204", skill.skill_md(), "SKILL.md has no body after the frontmatter").at(
@@ -172,100 +316,15 @@ fn check_skill(skill: &Skill, diags: &mut Vec<Diagnostic>) {
             ));
         }
     }
-    if let Some(t) = m.allowed_tools.as_deref()
-        && (t.trim().is_empty() || t.contains(['\n', '\r', ',']))
-    {
-        diags.push(field(
-            "SW108",
-            skill,
-            "allowed-tools",
-            "`allowed-tools` must be tool names separated by single spaces".into(),
-        ));
-    }
     if let Some(v) = m.version.as_deref()
         && semver::Version::parse(v).is_err()
     {
+        let key = if skill.fields.contains_key("metadata.version") { "metadata.version" } else { "version" };
         diags.push(field(
             "SW120",
             skill,
-            "version",
-            format!("version `{v}` is not semantic (MAJOR.MINOR.PATCH, e.g. 1.0.0)"),
+            key,
+            format!("`{key}` `{v}` is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)"),
         ));
     }
-}
-
-fn check_links(skill: &Skill, diags: &mut Vec<Diagnostic>) {
-    for link in &skill.links {
-        let dest = link.dest.trim();
-        if dest.is_empty() || dest.starts_with('#') || has_scheme(dest) || dest.starts_with("//") {
-            continue;
-        }
-        let at = |code, msg: String| {
-            Diagnostic::new(code, skill.skill_md(), msg).at(link.line, link.col, link.len)
-        };
-        let path = dest.split(['#', '?']).next().unwrap_or("");
-        let path = percent_decode(path);
-        if path.starts_with('/')
-            || path.starts_with('\\')
-            || path.get(1..3) == Some(":\\")
-            || path.get(1..3) == Some(":/")
-        {
-            diags.push(at(
-                "SW203",
-                format!("link `{dest}` is an absolute path; use a path relative to the skill"),
-            ));
-            continue;
-        }
-        let mut parts: Vec<&str> = Vec::new();
-        let mut escapes = false;
-        for seg in path.split(['/', '\\']) {
-            match seg {
-                "" | "." => {}
-                ".." => {
-                    if parts.pop().is_none() {
-                        escapes = true;
-                        break;
-                    }
-                }
-                s => parts.push(s),
-            }
-        }
-        if escapes {
-            diags.push(at("SW202", format!("link `{dest}` leaves the skill directory")));
-            continue;
-        }
-        let target = parts.join("/");
-        let exists = target.is_empty()
-            || target == "SKILL.md"
-            || skill.files.contains_key(&target)
-            || skill.files.keys().any(|f| f.starts_with(&format!("{target}/")));
-        if !exists {
-            diags.push(at("SW201", format!("link target `{target}` does not exist in `{}/`", skill.dir)));
-        }
-    }
-}
-
-fn has_scheme(dest: &str) -> bool {
-    match dest.find(':') {
-        Some(i) if i > 1 => dest[..i].chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)),
-        _ => false,
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

@@ -182,13 +182,12 @@ name = {author}
 const FIRST_SKILL_MD: &str = r#"---
 name: commit-messages
 description: "Writes a commit message from the staged changes: a short subject in the imperative, then why the change was made. Use when the user asks to commit, or to write or improve a commit message."
-version: 0.1.0
-requires:
-  tools: [git]
-  runtime: false
-metrics:
-  tracks: [outcome]
-  improves: [quality]
+metadata:
+  version: 0.1.0
+  requires-tools: git
+  requires-runtime: "false"
+  metrics-tracks: outcome
+  metrics-improves: quality
 ---
 
 # Commit messages

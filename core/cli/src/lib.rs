@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod hook;
 pub mod init;
 pub mod runtime;
+pub mod scaffold;
 pub mod state;
 pub mod validate;
 pub mod verify;
@@ -38,12 +39,16 @@ struct Cli {
 enum Command {
     /// Start a pack here (or in DIR): a commented skillwright.toml and a first skill.
     Init(init::InitArgs),
-    /// Check every SKILL.md under a skills root and report every problem with file:line:col.
+    /// Check every SKILL.md under skills roots (or given skills) and report every problem with
+    /// file:line:col.
     Validate(validate::ValidateArgs),
     /// Explain a rule code (e.g. `skillwright explain SW102`), or list all rules.
     Explain(validate::ExplainArgs),
-    /// Create a new skill directory with a valid starter SKILL.md.
-    New(validate::NewArgs),
+    /// Create a new skill directory with a starter SKILL.md in the Agent Skills standard form.
+    New(scaffold::NewArgs),
+    /// Rewrite SKILL.md files into the form every host and the reference validator read: LF, no
+    /// BOM, `---` fences, skillwright's keys under `metadata`, `allowed-tools` as one string.
+    Fmt(scaffold::FmtArgs),
     /// Render an installable package per host from a skills root.
     Build(build::BuildArgs),
     /// Check a package directory against its integrity.json (and signature).
@@ -107,7 +112,8 @@ where
         Command::Init(a) => init::init(a),
         Command::Validate(a) => validate::validate(a),
         Command::Explain(a) => validate::explain(a),
-        Command::New(a) => validate::new(a),
+        Command::New(a) => scaffold::new(a),
+        Command::Fmt(a) => scaffold::fmt(a),
         Command::Build(a) => build::build(a),
         Command::Verify(a) => verify::verify(a),
         Command::Keygen(a) => verify::keygen(a),

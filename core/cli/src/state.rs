@@ -170,7 +170,7 @@ pub struct RecordArgs {
     /// What happened, in a few words.
     #[arg(long)]
     notes: Option<String>,
-    /// A value of a metric the skill declares in `metrics.tracks`, as NAME=VALUE (a number or a
+    /// A value of a metric the skill declares in `metadata.metrics-tracks`, as NAME=VALUE (a number or a
     /// short text); repeat for several.
     #[arg(long = "metric", value_name = "NAME=VALUE")]
     metrics: Vec<String>,

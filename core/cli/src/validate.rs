@@ -1,4 +1,4 @@
-//! Author commands that read a skills source: `validate`, `explain`, `new`.
+//! Author commands that read a skills source: `validate` and `explain`.
 
 use crate::Result;
 use clap::{Args, ValueEnum};
@@ -28,13 +28,15 @@ impl From<OutputFormat> for Format {
 
 #[derive(Args)]
 pub struct ValidateArgs {
-    /// Skills root: a directory holding one directory per skill.
+    /// Skills roots (a directory holding one directory per skill), skill directories, or files in
+    /// skills (pre-commit passes SKILL.md paths); any number at once.
     #[arg(default_value = "skills")]
-    root: PathBuf,
+    paths: Vec<PathBuf>,
     /// Output format. `text` goes to stderr for people; the others to stdout for tools.
     #[arg(long, value_enum, default_value = "text")]
     format: OutputFormat,
-    /// Also run the quality lint: triggers, overlapping descriptions, body length, heading order.
+    /// Also run the quality lint: triggers, overlapping descriptions, body length, heading order,
+    /// placeholders left in.
     #[arg(long)]
     strict: bool,
     /// Exit 1 on warnings too.
@@ -44,6 +46,9 @@ pub struct ValidateArgs {
     /// --targets`).
     #[arg(long)]
     targets: Option<PathBuf>,
+    /// Also check this pack file (`skillwright.toml`): its shape and every field.
+    #[arg(long)]
+    pack: Option<PathBuf>,
 }
 
 /// What the hosts of the built-in targets, or of a targets directory, read.
@@ -53,13 +58,19 @@ fn hosts(dir: Option<&std::path::Path>) -> Result<skillwright_build::validate::H
 }
 
 pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
-    let (set, mut diags) = skillwright_build::load(&a.root, &hosts(a.targets.as_deref())?)?;
+    let (set, mut diags) = skillwright_build::load_paths(&a.paths, &hosts(a.targets.as_deref())?)?;
     if a.strict {
         diags.extend(skillwright_build::lint::lint(&set));
-        skillwright_model::diag::sort(&mut diags);
     }
+    let mut extra = BTreeMap::new();
+    if let Some(pack) = &a.pack {
+        let (pack_diags, text) = skillwright_build::packfile::diagnostics(pack)?;
+        diags.extend(pack_diags);
+        extra.insert(pack.display().to_string(), text);
+    }
+    skillwright_model::diag::sort(&mut diags);
     let format: Format = a.format.into();
-    let out = render_diagnostics(format, &diags, &a.root, &set);
+    let out = render(format, &diags, std::path::Path::new(""), &set, &extra);
     let (errors, warnings) = skillwright_model::diag::counts(&diags);
     if format == Format::Text {
         err!("{out}");
@@ -83,8 +94,20 @@ pub fn render_diagnostics(
     root: &std::path::Path,
     set: &skillwright_model::SkillSet,
 ) -> String {
-    let sources: BTreeMap<String, &str> =
+    render(format, diags, root, set, &BTreeMap::new())
+}
+
+/// [`render_diagnostics`] with the text of other files diagnostics point into (the pack file).
+fn render(
+    format: Format,
+    diags: &[skillwright_model::Diagnostic],
+    root: &std::path::Path,
+    set: &skillwright_model::SkillSet,
+    extra: &BTreeMap<String, String>,
+) -> String {
+    let mut sources: BTreeMap<String, &str> =
         set.skills.iter().map(|s| (s.skill_md(), s.source.as_str())).collect();
+    sources.extend(extra.iter().map(|(k, v)| (k.clone(), v.as_str())));
     let color = format == Format::Text && crate::term::color_stderr();
     report::render(format, diags, &root.to_string_lossy(), &sources, color)
 }
@@ -115,40 +138,4 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
             None => Err(format!("no rule `{code}`; `skillwright explain` lists them all").into()),
         },
     }
-}
-
-#[derive(Args)]
-pub struct NewArgs {
-    /// Name of the skill (lowercase letters, digits, hyphens); also its directory name.
-    name: String,
-    /// Skills root to create it in.
-    #[arg(long, default_value = "skills")]
-    root: PathBuf,
-}
-
-pub fn new(a: NewArgs) -> Result<ExitCode> {
-    if !skillwright_model::names::valid_name(&a.name) {
-        return Err(format!(
-            "`{}` is not a valid skill name: use 1-64 lowercase letters, digits and single hyphens",
-            a.name
-        )
-        .into());
-    }
-    let dir = a.root.join(&a.name);
-    if dir.exists() {
-        return Err(format!("{} already exists", dir.display()).into());
-    }
-    std::fs::create_dir_all(&dir)?;
-    let title = a.name.replace('-', " ");
-    let text = format!(
-        "---\nname: {name}\ndescription: \"TODO say what this skill does. Use when TODO the situation, in the user's words.\"\nversion: 0.1.0\nrequires:\n  tools: []\n  runtime: false\nmetrics:\n  tracks: [outcome]\n  improves: []\n---\n\n# {title}\n\n## When to use\n\n## Procedure\n\n1. First step.\n\n## Record the outcome\n\n```sh\nskillwright metrics record --skill {name} --outcome success\n```\n",
-        name = a.name
-    );
-    std::fs::write(dir.join("SKILL.md"), text)?;
-    errln!(
-        "created {}/SKILL.md; fill in the TODOs, then run `skillwright validate --strict {}`",
-        dir.display(),
-        a.root.display()
-    );
-    Ok(ExitCode::SUCCESS)
 }

@@ -40,6 +40,9 @@ pub struct Diagnostic {
     pub col: u32,
     /// Length of the highlighted span in characters (at least 1 when `line` > 0).
     pub len: u32,
+    /// The fix, when it can be said in a line (the corrected source line, a command).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
 }
 
 impl Diagnostic {
@@ -53,7 +56,14 @@ impl Diagnostic {
             line: 0,
             col: 0,
             len: 0,
+            help: None,
         }
+    }
+
+    /// Adds the fix.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
     }
 
     /// Anchors the diagnostic at a line and column, highlighting `len` characters.

@@ -39,7 +39,8 @@ pub enum Links {
     Refuse,
 }
 
-fn kind(ft: &std::fs::FileType) -> &'static str {
+/// What a non-regular file is, for messages ("a FIFO", "a directory").
+pub fn kind(ft: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;

@@ -11,6 +11,7 @@
 pub mod component;
 pub mod context;
 pub mod diag;
+pub mod forms;
 pub mod fsio;
 pub mod hookspec;
 pub mod integrity;

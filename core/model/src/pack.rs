@@ -51,31 +51,95 @@ pub struct Author {
     pub email: Option<String>,
 }
 
+/// A problem with the pack's fields: the rule it breaks and what is wrong (user text in it is
+/// escaped, so it can be printed as it is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Rule code (`SW017` for a control character, `SW019` otherwise).
+    pub code: &'static str,
+    /// The message.
+    pub message: String,
+    /// The field concerned (`description`, `author.name`), for locating it in the file.
+    pub field: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} [{}]", self.message, self.code)
+    }
+}
+
 impl Pack {
-    /// Checks the fields every host relies on.
-    pub fn check(&self) -> Result<(), String> {
+    /// Checks the fields every host relies on: the first problem found.
+    pub fn check(&self) -> Result<(), Problem> {
+        self.problems().into_iter().next().map_or(Ok(()), Err)
+    }
+
+    /// Every problem with the fields: characters no field may hold (`SW017`, all of them), then
+    /// the first other problem (`SW019`).
+    pub fn problems(&self) -> Vec<Problem> {
+        use crate::text::{describe, escape, forbidden};
+        let p = |code, field: &str, message: String| Problem { code, message, field: field.to_string() };
+        let mut out = Vec::new();
+        let mut texts: Vec<(String, &str, bool)> = vec![
+            ("name".into(), self.name.as_str(), false),
+            ("description".into(), self.description.as_str(), true),
+            ("author.name".into(), self.author.name.as_str(), false),
+        ];
+        let optional = [
+            ("display-name", &self.display_name),
+            ("version", &self.version),
+            ("license", &self.license),
+            ("homepage", &self.homepage),
+            ("repository", &self.repository),
+            ("category", &self.category),
+            ("author.email", &self.author.email),
+        ];
+        texts.extend(optional.iter().filter_map(|(k, v)| Some((k.to_string(), v.as_deref()?, false))));
+        texts.extend(self.keywords.iter().map(|k| ("keywords".to_string(), k.as_str(), false)));
+        for (field, text, multiline) in &texts {
+            if let Some(c) = text.chars().find(|&c| forbidden(c, *multiline)) {
+                out.push(p(
+                    "SW017",
+                    field,
+                    format!(
+                        "pack {field} `{}` contains {}: control characters and bidi overrides would reach manifests, terminals and sessions as they are; remove it",
+                        escape(text),
+                        describe(c)
+                    ),
+                ));
+            }
+        }
         let name_ok =
             crate::names::valid_name(&self.name) && self.name.starts_with(|c: char| c.is_ascii_lowercase());
-        if !name_ok {
-            return Err(format!(
-                "pack name `{}` must be lowercase letters, digits and single hyphens, starting with a letter",
-                self.name
-            ));
-        }
-        match self.version.as_deref() {
-            None => return Err("pack has no `version`".into()),
-            Some(v) if semver::Version::parse(v).is_err() => {
-                return Err(format!("pack version `{v}` is not a semantic version (e.g. 1.2.0)"));
+        let other = if !name_ok {
+            Some(p(
+                "SW019",
+                "name",
+                format!(
+                    "pack name `{}` must be lowercase letters, digits and single hyphens, starting with a letter",
+                    escape(&self.name)
+                ),
+            ))
+        } else {
+            match self.version.as_deref() {
+                None => Some(p("SW019", "version", "pack has no `version`".into())),
+                Some(v) if semver::Version::parse(v).is_err() => Some(p(
+                    "SW019",
+                    "version",
+                    format!("pack version `{}` is not a semantic version (e.g. 1.2.0)", escape(v)),
+                )),
+                _ if self.description.trim().is_empty() || self.description.chars().count() > 1024 => {
+                    Some(p("SW019", "description", "pack description must be 1-1024 characters".into()))
+                }
+                _ if self.author.name.trim().is_empty() => {
+                    Some(p("SW019", "author.name", "pack author name is empty".into()))
+                }
+                _ => None,
             }
-            _ => {}
-        }
-        if self.description.trim().is_empty() || self.description.chars().count() > 1024 {
-            return Err("pack description must be 1-1024 characters".into());
-        }
-        if self.author.name.trim().is_empty() {
-            return Err("pack author name is empty".into());
-        }
-        Ok(())
+        };
+        out.extend(other);
+        out
     }
 
     /// The version (present after [`Pack::check`]).

@@ -15,6 +15,10 @@ pub struct SkillSet {
 pub struct Skill {
     /// Directory name under the skills root.
     pub dir: String,
+    /// The skills root as diagnostics show it, with a trailing `/`; empty when they show paths
+    /// relative to the root.
+    #[serde(skip)]
+    pub prefix: String,
     /// Frontmatter fields, typed; fields that failed to parse are `None`/empty.
     pub meta: Frontmatter,
     /// Whether the frontmatter parsed as YAML; when not, field rules are skipped (the YAML error
@@ -34,9 +38,39 @@ pub struct Skill {
     /// Every file of the skill other than SKILL.md: path relative to the skill dir → bytes.
     #[serde(skip)]
     pub files: BTreeMap<String, Vec<u8>>,
-    /// The SKILL.md text as read (BOM removed), for snippets in reports.
+    /// Where each frontmatter value is: key path (`description`, `metadata.version`) → (line,
+    /// column, length), for diagnostics about it.
+    #[serde(skip)]
+    pub fields: BTreeMap<String, (u32, u32, u32)>,
+    /// Every directory of the skill (relative to the skill dir), so links to one resolve.
+    #[serde(skip)]
+    pub dirs: std::collections::BTreeSet<String>,
+    /// The SKILL.md text as read, normalised (no BOM, LF line endings), for snippets in reports.
     #[serde(skip)]
     pub source: String,
+    /// Source forms some readers do not take, where they are (see [`crate::forms::Form`]).
+    #[serde(skip)]
+    pub forms: Vec<Spot<crate::forms::Form>>,
+    /// Plain scalars of string fields that some YAML readers type otherwise.
+    #[serde(skip)]
+    pub implicit: Vec<Spot<crate::forms::Implicit>>,
+}
+
+/// Something found in a SKILL.md source, with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spot<T> {
+    /// What it is.
+    pub what: T,
+    /// The frontmatter key path it belongs to (`metadata.version`), or empty.
+    pub key: String,
+    /// The text concerned, as written.
+    pub text: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (characters).
+    pub col: u32,
+    /// Length in characters.
+    pub len: u32,
 }
 
 /// Typed frontmatter: the Agent Skills fields plus skillwright's own.
@@ -70,8 +104,14 @@ pub struct Frontmatter {
 pub const STANDARD_KEYS: &[&str] =
     &["name", "description", "license", "compatibility", "metadata", "allowed-tools"];
 
-/// Frontmatter keys skillwright itself reads; they are not passed on to hosts.
+/// skillwright's own top-level keys (the older form, which the Agent Skills reference validator
+/// refuses); they are not passed on to hosts.
 pub const SKILLWRIGHT_KEYS: &[&str] = &["version", "requires", "metrics"];
+
+/// skillwright's own keys in the standard form, under `metadata` (string values; lists are
+/// space-separated). Hosts' copies leave them out, as they leave out the top-level form.
+pub const SKILLWRIGHT_METADATA_KEYS: &[&str] =
+    &["version", "requires-tools", "requires-runtime", "metrics-tracks", "metrics-improves"];
 
 impl Skill {
     /// The skill's name: its `name` field, else its directory.
@@ -84,9 +124,9 @@ impl Skill {
         self.meta.description.as_deref().unwrap_or("")
     }
 
-    /// Path of SKILL.md relative to the skills root.
+    /// Path of SKILL.md as diagnostics show it (relative to the skills root, after [`Skill::prefix`]).
     pub fn skill_md(&self) -> String {
-        format!("{}/SKILL.md", self.dir)
+        format!("{}{}/SKILL.md", self.prefix, self.dir)
     }
 }
 

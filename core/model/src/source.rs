@@ -32,6 +32,28 @@ impl LineIndex {
         (line as u32 + 1, col as u32 + 1)
     }
 
+    /// [`LineIndex::position`] for offsets that mostly increase (events of a parser), counting
+    /// only the characters since the previous call on the same line: linear over a whole pass,
+    /// where separate calls would be quadratic on one long line.
+    pub fn advance(&self, text: &str, cur: &mut Cursor, offset: usize) -> (u32, u32) {
+        let offset = offset.min(text.len());
+        let line = match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let (l, c) = match text.get(cur.offset..offset) {
+            Some(between) if cur.line == line && offset >= cur.offset => {
+                (line, cur.col + between.chars().count())
+            }
+            _ => {
+                let start = self.starts[line];
+                (line, text.get(start..offset).map(|s| s.chars().count()).unwrap_or(offset - start))
+            }
+        };
+        *cur = Cursor { offset, line: l, col: c };
+        (l as u32 + 1, c as u32 + 1)
+    }
+
     /// The byte offset where 1-based `line` starts, if the text has that line.
     pub fn line_start(&self, line: u32) -> Option<usize> {
         self.starts.get((line as usize).checked_sub(1)?).copied()
@@ -49,6 +71,14 @@ impl LineIndex {
     pub fn line_count(&self, text: &str) -> usize {
         if text.ends_with('\n') { self.starts.len() - 1 } else { self.starts.len() }
     }
+}
+
+/// Where [`LineIndex::advance`] last was: a byte offset, its 0-based line and column.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cursor {
+    offset: usize,
+    line: usize,
+    col: usize,
 }
 
 /// Strips a leading UTF-8 byte-order mark.
@@ -70,5 +100,9 @@ mod tests {
         assert_eq!(idx.position(text, 8), (3, 1));
         assert_eq!(idx.line_text(text, 1), Some("ab"));
         assert_eq!(idx.line_count(text), 3);
+        let mut cur = Cursor::default();
+        for off in [0, 4, 6, 8, 6, 1] {
+            assert_eq!(idx.advance(text, &mut cur, off), idx.position(text, off), "{off}");
+        }
     }
 }

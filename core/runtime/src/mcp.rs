@@ -78,7 +78,7 @@ struct RecordArgs {
     duration_s: Option<f64>,
     /// What happened, in a few words.
     notes: Option<String>,
-    /// Values of the metrics the skill declares (`metrics.tracks`): numbers or short texts.
+    /// Values of the metrics the skill declares (`metadata.metrics-tracks`): numbers or short texts.
     metrics: Option<BTreeMap<String, serde_json::Value>>,
 }
 

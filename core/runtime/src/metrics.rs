@@ -93,7 +93,7 @@ pub struct Run {
     /// The project the run was in, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
-    /// Values of the metrics the skill declares (`metrics.tracks`).
+    /// Values of the metrics the skill declares (`metadata.metrics-tracks`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metrics: BTreeMap<String, Value>,
 }
@@ -171,7 +171,7 @@ pub fn record_at(
     for (name, value) in new.metrics {
         if !skill.tracks.contains(&name) {
             let declared = if skill.tracks.is_empty() {
-                "it declares none (metrics.tracks in its SKILL.md)".to_string()
+                "it declares none (metadata.metrics-tracks in its SKILL.md)".to_string()
             } else {
                 format!("it declares: {}", skill.tracks.join(", "))
             };

@@ -7,7 +7,7 @@ use crate::render::{self, Tree};
 use crate::target::Target;
 use skillwright_model::context::{CONTEXT_PATH, Context, INDEX_PATH, summary};
 use skillwright_model::hookspec::EVENTS_PATH;
-use skillwright_model::skill::{SKILLWRIGHT_KEYS, Skill};
+use skillwright_model::skill::{SKILLWRIGHT_KEYS, SKILLWRIGHT_METADATA_KEYS, Skill};
 use std::collections::BTreeMap;
 
 /// The files of `target`'s package (or of its part of the universal tree): the skills with the
@@ -199,13 +199,26 @@ fn hook_table(inp: &Inputs, target: &Target) -> Option<Vec<u8>> {
 
 /// The host's copy of SKILL.md: only the frontmatter keys it reads, re-serialized safely, and
 /// the body verbatim. Returns the lost standard keys (skillwright's own keys are not a loss: the
-/// runtime reads them from the index).
+/// runtime reads them from the index). skillwright's keys are left out in both their forms, at
+/// the top level and under `metadata` (a `metadata` left empty goes too), so a pack migrated to
+/// the standard form renders exactly as before.
 fn skill_md<'a>(skill: &'a Skill, keep: &[String]) -> (Vec<u8>, Vec<&'a str>) {
     let mut map = serde_yaml::Mapping::new();
     let mut lost = Vec::new();
     for (k, v) in &skill.raw {
+        let v = match (k.as_str(), v) {
+            ("metadata", serde_yaml::Value::Mapping(m)) => {
+                let mut m = m.clone();
+                m.retain(|mk, _| !mk.as_str().is_some_and(|mk| SKILLWRIGHT_METADATA_KEYS.contains(&mk)));
+                if m.is_empty() {
+                    continue;
+                }
+                serde_yaml::Value::Mapping(m)
+            }
+            _ => v.clone(),
+        };
         if keep.iter().any(|x| x == k) {
-            map.insert(serde_yaml::Value::String(k.clone()), v.clone());
+            map.insert(serde_yaml::Value::String(k.clone()), v);
         } else if !SKILLWRIGHT_KEYS.contains(&k.as_str()) {
             lost.push(k.as_str());
         }
