@@ -44,6 +44,52 @@ fn init_then_validate_then_build_from_an_empty_directory() {
 }
 
 #[test]
+fn new_command_and_agent_starters_build_into_every_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pack = tmp.path();
+    assert!(run_in(pack, &["init", "--quiet", "--name", "starters"]).status.success());
+    let o = run_in(pack, &["new", "command", "tidy-review"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("created commands/tidy-review.md"), "{}", stderr(&o));
+    let o =
+        run_in(pack, &["new", "agent", "scout-agent", "--description", "Scouts. Use when asked to scout."]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let agent = std::fs::read_to_string(pack.join("agents/scout-agent.md")).unwrap();
+    assert!(agent.contains("name: scout-agent\ndescription: Scouts. Use when asked to scout.\n"), "{agent}");
+    // One namespace for skills, commands and agents; kinds are checked; nothing is replaced.
+    for args in [
+        &["new", "agent", "tidy-review"][..],
+        &["new", "skill", "scout-agent"],
+        &["new", "command", "tidy-review"],
+        &["new", "widget", "x"],
+        &["new", "command", "Bad_Name"],
+    ] {
+        let o = run_in(pack, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    }
+    let o = run_in(pack, &["build", "--fake-binaries", "-q"]);
+    assert!(o.status.success() && o.stderr.is_empty(), "the starters build cleanly: {}", stderr(&o));
+    let report = std::fs::read_to_string(pack.join("dist/REPORT.md")).unwrap();
+    let mut hosts = 0;
+    for host in std::fs::read_dir(pack.join("dist")).unwrap().flatten().filter(|e| e.path().is_dir()) {
+        hosts += 1;
+        let host_name = host.file_name().to_string_lossy().into_owned();
+        let files = support::walk(&host.path());
+        for name in ["tidy-review", "scout-agent"] {
+            let carried = files.iter().any(|f| {
+                f.to_string_lossy().contains(name)
+                    || std::fs::read(f).is_ok_and(|b| String::from_utf8_lossy(&b).contains(name))
+            });
+            assert!(
+                carried || report.contains(&format!("`{name}`")),
+                "{host_name}: `{name}` neither in the package nor in the loss report"
+            );
+        }
+    }
+    assert!(hosts >= 9, "a package per built-in host: {hosts}");
+}
+
+#[test]
 fn a_rust_project_builds_into_target_plugins_and_init_keeps_existing_skills() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("Cargo.toml"), "[workspace]\n").unwrap();
