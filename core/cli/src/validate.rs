@@ -46,7 +46,8 @@ pub struct ValidateArgs {
     /// --targets`).
     #[arg(long)]
     targets: Option<PathBuf>,
-    /// Also check this pack file (`skillwright.toml`): its shape and every field.
+    /// Also check this pack file (`skillwright.toml`): its shape and every field, and the pack's
+    /// commands/, agents/, MCP servers and hooks beside it, as `build` does.
     #[arg(long)]
     pack: Option<PathBuf>,
 }
@@ -58,15 +59,30 @@ fn hosts(dir: Option<&std::path::Path>) -> Result<skillwright_build::validate::H
 }
 
 pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
-    let (set, mut diags) = skillwright_build::load_paths(&a.paths, &hosts(a.targets.as_deref())?)?;
+    let hosts = hosts(a.targets.as_deref())?;
+    let (set, mut diags) = skillwright_build::load_paths(&a.paths, &hosts)?;
     if a.strict {
         diags.extend(skillwright_build::lint::lint(&set));
     }
     let mut extra = BTreeMap::new();
     if let Some(pack) = &a.pack {
         let (pack_diags, text) = skillwright_build::packfile::diagnostics(pack)?;
+        let clean = pack_diags.is_empty();
         diags.extend(pack_diags);
-        extra.insert(pack.display().to_string(), text);
+        extra.insert(pack.display().to_string(), text.clone());
+        if clean {
+            // The pack's other components, as the build checks them, named from here.
+            let parsed = skillwright_build::packfile::parse(pack, &text, Some("0.0.0"))?;
+            let dir = pack.parent().unwrap_or(std::path::Path::new(""));
+            let source = skillwright_build::components::load(dir, &parsed, &set, &hosts, pack);
+            for mut d in source.diagnostics {
+                d.file = dir.join(&d.file).display().to_string();
+                diags.push(d);
+            }
+            for (file, text) in source.sources {
+                extra.insert(dir.join(file).display().to_string(), text);
+            }
+        }
     }
     skillwright_model::diag::sort(&mut diags);
     let format: Format = a.format.into();

@@ -206,6 +206,58 @@ fn the_pack_file_is_checked_with_the_fix_shown() {
 }
 
 #[test]
+fn validate_with_the_pack_file_checks_commands_agents_and_hooks_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("skillwright.toml"),
+        "[pack]\nname = \"p\"\ndescription = \"d\"\nversion = \"1.0.0\"\n[pack.author]\nname = \"A\"\n\n[[hooks]]\nevent = \"before-lunch\"\nhandler = \"skill-usage\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("commands")).unwrap();
+    std::fs::write(
+        dir.join("commands/review.md"),
+        "---\nargument-hint: \"[files]\"\n---\nReview $ARGUMENTS\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("agents")).unwrap();
+    std::fs::write(dir.join("agents/helper.md"), "---\nname: other\ndescription: Helps.\n---\nYou help.\n")
+        .unwrap();
+    let out = bin()
+        .current_dir(dir)
+        .args(["validate", "--pack", "skillwright.toml"])
+        .arg(fixtures().join("ok/minimal"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for (code, at) in [
+        ("SW402", "commands/review.md:1:1"),
+        ("SW421", "agents/helper.md:2:1"),
+        ("SW461", "skillwright.toml:9:9"),
+    ] {
+        assert!(err.contains(&format!("error[{code}]")) && err.contains(at), "{code} at {at}: {err}");
+    }
+    // The same files, fixed, pass.
+    std::fs::write(
+        dir.join("commands/review.md"),
+        "---\ndescription: Reviews files\n---\nReview $ARGUMENTS\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("agents/helper.md"), "---\nname: helper\ndescription: Helps.\n---\nYou help.\n")
+        .unwrap();
+    let toml = std::fs::read_to_string(dir.join("skillwright.toml")).unwrap();
+    std::fs::write(dir.join("skillwright.toml"), toml.replace("before-lunch", "post-tool-use")).unwrap();
+    let out = bin()
+        .current_dir(dir)
+        .args(["validate", "--pack", "skillwright.toml"])
+        .arg(fixtures().join("ok/minimal"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn flagship_pack_passes_strict_with_no_warnings() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../skills");
     let out = bin().args(["validate", "--strict", "--deny-warnings"]).arg(root).output().unwrap();
