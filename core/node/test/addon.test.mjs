@@ -35,7 +35,7 @@ function copyPackage() {
 test("exports every runtime function and nothing else", () => {
   assert.deepEqual(
     Object.keys(addon).sort(),
-    ["feedback", "listSkills", "recordMetric", "searchSkills", "sessionContext", "showSkill", "store", "validate", "verify"],
+    ["feedback", "listSkills", "recordMetric", "runHook", "searchSkills", "sessionContext", "showSkill", "store", "validate", "verify"],
   );
   assert.deepEqual(Object.keys(addon.store).sort(), ["append", "delete", "get", "incr", "list", "search", "set"]);
 });
@@ -132,6 +132,19 @@ test("store.search finds a stored hypothesis by words from its error", () => {
   assert.equal(addon.store.search("borrow", undefined, 1).length, 1);
   assert.deepEqual(addon.store.search("nothing like this is stored"), []);
   throwsWith(() => addon.store.search("borrow", "", -1), "INVALID_ARG:");
+});
+
+test("runHook runs the pack's skill-usage hook: a skill loaded by name counts as used", () => {
+  const skill = SKILLS[SKILLS.length - 1];
+  const before = addon.feedback(skill)[0]?.uses ?? 0;
+  const input = JSON.stringify({ tool: "skill", args: { name: skill } });
+  assert.deepEqual(addon.runHook(PKG, "opencode", 0, input), { decision: "allow" });
+  assert.equal(addon.feedback(skill)[0].uses, before + 1);
+  // A tool call that reads no skill, an unknown hook and input that is not JSON all allow.
+  assert.deepEqual(addon.runHook(PKG, "opencode", 0, JSON.stringify({ tool: "bash", args: { command: "ls" } })), { decision: "allow" });
+  assert.deepEqual(addon.runHook(PKG, "opencode", 99, input), { decision: "allow" });
+  assert.deepEqual(addon.runHook(PKG, "opencode", 0, "not json"), { decision: "allow" });
+  assert.equal(addon.feedback(skill)[0].uses, before + 1);
 });
 
 test("recordMetric and feedback", () => {
