@@ -53,6 +53,9 @@ pub struct BuildArgs {
     /// replaces one built-in file; the rest stay built-in).
     #[arg(long)]
     pub templates: Option<PathBuf>,
+    /// Print only problems: no summary, no progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -62,17 +65,17 @@ pub enum LayoutArg {
 }
 
 pub fn build(a: BuildArgs) -> Result<ExitCode> {
-    use skillwright_build::pipeline;
+    use skillwright_build::pipeline::{self, Bundle};
     let binaries = if a.fake_binaries {
-        pipeline::fake_binaries()
+        Bundle::Bytes(pipeline::fake_binaries())
     } else if a.no_binaries {
-        BTreeMap::new()
+        Bundle::Bytes(BTreeMap::new())
     } else if let Some(dir) = &a.bin_dir {
-        pipeline::binaries_from_dir(dir)?
+        Bundle::from_dir(dir)?
     } else {
         let me = std::env::current_exe()?;
         let name = if cfg!(windows) { pipeline::EXE_WINDOWS } else { pipeline::EXE };
-        BTreeMap::from([(format!("{}/{name}", crate::TRIPLE), std::fs::read(&me)?.into())])
+        Bundle::Files(BTreeMap::from([(format!("{}/{name}", crate::TRIPLE), me)]))
     };
     let opts = pipeline::Options {
         skills: a.skills.clone(),
@@ -89,7 +92,32 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
             LayoutArg::Universal => skillwright_build::plan::Layout::Universal,
         },
     };
-    let outcome = pipeline::build(&opts, &binaries)?;
+    let bar = Bar::new(!a.quiet);
+    let outcome = pipeline::build_with(&opts, &binaries, &bar);
+    bar.bar.finish_and_clear();
+    let outcome = outcome?;
+    let say = !a.quiet;
+    if let Some(r) = &outcome.up_to_date {
+        if say {
+            eprint!("{}", r.table);
+            for (host, l) in &r.loss {
+                eprintln!("  {host}: {l}");
+            }
+            eprintln!(
+                "nothing to write: {} is up to date ({} files; no input changed since the build that wrote it)",
+                a.out.display(),
+                r.files
+            );
+        }
+        if r.warnings > 0 {
+            eprintln!(
+                "{} warning{} in the pack, as at the last build (`skillwright validate` lists them)",
+                r.warnings,
+                plural(r.warnings)
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let all: Vec<_> = outcome.diagnostics.iter().chain(&outcome.pack_diagnostics).cloned().collect();
     let (errors, warnings) = skillwright_model::diag::counts(&all);
     if !outcome.diagnostics.is_empty() {
@@ -119,16 +147,20 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     };
-    eprint!("{}", pipeline::summary_table(&plan, warnings));
-    for p in &plan.packages {
-        for l in &p.loss {
-            eprintln!("  {}: {l}", p.host);
+    if say {
+        eprint!("{}", pipeline::summary_table(&plan, warnings));
+        for p in &plan.packages {
+            for l in &p.loss {
+                eprintln!("  {}: {l}", p.host);
+            }
         }
     }
     let out = a.out.display();
     if a.check {
         if outcome.stale.is_empty() {
-            eprintln!("check passed: {out} matches a fresh build");
+            if say {
+                eprintln!("check passed: {out} matches a fresh build");
+            }
             return Ok(ExitCode::SUCCESS);
         }
         for s in &outcome.stale {
@@ -145,13 +177,16 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     let w = outcome.written.unwrap_or_default();
-    if w.written == 0 && w.removed == 0 {
+    if !say {
+    } else if w.written == 0 && w.removed == 0 {
         eprintln!("nothing to write: {out} is up to date ({} files)", w.unchanged);
     } else {
         eprintln!(
-            "wrote {} file{}, {} unchanged, {} stale removed in {out}",
+            "wrote {} file{} ({} bytes; {} of them hard links to identical copies), {} unchanged, {} stale removed in {out}",
             w.written,
             plural(w.written),
+            w.bytes,
+            w.linked,
             w.unchanged,
             w.removed
         );
@@ -160,4 +195,60 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         eprintln!("{warnings} warning{} in the skills (see above)", plural(warnings));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on stderr for builds that run past a second: only on a terminal, never with
+/// `--quiet`, never under CI (`CI` set) or on a dumb terminal.
+struct Bar {
+    bar: indicatif::ProgressBar,
+    start: std::time::Instant,
+    wanted: bool,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl Bar {
+    fn new(wanted: bool) -> Bar {
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+        let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+        Bar {
+            bar: indicatif::ProgressBar::hidden(),
+            start: std::time::Instant::now(),
+            wanted: wanted && tty && !ci && !dumb,
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn show_when_slow(&self) {
+        use std::sync::atomic::Ordering;
+        if self.wanted
+            && self.start.elapsed() >= std::time::Duration::from_secs(1)
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+impl skillwright_build::progress::Progress for Bar {
+    fn step(&self, what: &str, total: u64) {
+        let style = if total == 0 {
+            indicatif::ProgressStyle::with_template("{spinner} {msg}")
+        } else {
+            indicatif::ProgressStyle::with_template("{spinner} {msg:24} [{bar:30}] {pos}/{len}")
+        };
+        if let Ok(style) = style {
+            self.bar.set_style(style.progress_chars("=> "));
+        }
+        self.bar.set_message(what.to_string());
+        self.bar.set_length(total);
+        self.bar.set_position(0);
+        self.show_when_slow();
+    }
+
+    fn advance(&self, n: u64) {
+        self.bar.inc(n);
+        self.show_when_slow();
+    }
 }
