@@ -59,8 +59,10 @@ const EARLIER: &[(&str, &str, &str, &str, f64)] = &[
 
 fn targets<'a>(r: &'a Report, small: &str, big: &str) -> Vec<Target<'a>> {
     let mut t = Vec::new();
+    let packs = if small == big { vec![(small, 0)] } else { vec![(small, 0), (big, 1)] };
     for &(what, op, ours, peer, at_small, at_big) in TARGETS {
-        for (pack, limit) in [(small, at_small), (big, at_big)] {
+        for &(pack, which) in &packs {
+            let limit = if which == 0 { at_small } else { at_big };
             t.push(Target {
                 what: format!("{what} ({pack})"),
                 ours: r.get(op, ours, pack),
