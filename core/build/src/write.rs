@@ -115,35 +115,49 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
         progress.advance(p.files.len() as u64);
         changed
     });
-    let to_write: usize = plan
+    let gone: Vec<usize> = plan
         .packages
         .iter()
-        .zip(&changes)
         .zip(&listed)
-        .filter(|((p, changed), on_disk)| **changed > 0 || on_disk.iter().any(|f| !p.files.contains_key(f)))
-        .map(|((p, _), _)| p.files.len())
-        .sum();
-    progress.step("writing", to_write as u64);
-    // What the ledger must hold while packages are swapped in: the files of earlier builds and
-    // this one's, so a crash after a swap leaves no file the next build would take for a user's.
-    let mut ledgered = false;
+        .map(|(p, on_disk)| on_disk.iter().filter(|f| !p.files.contains_key(*f)).count())
+        .collect();
+    let staging: Vec<&crate::plan::Package> = plan
+        .packages
+        .iter()
+        .zip(changes.iter().zip(&gone))
+        .filter(|(_, (changed, gone))| **changed > 0 || **gone > 0)
+        .map(|(p, _)| p)
+        .collect();
+    if !staging.is_empty() {
+        // Remember the new files before they land: a crash after a swap then leaves no file
+        // that the next build would take for someone else's.
+        let mut both: BTreeSet<String> = previous.clone();
+        both.extend(files.keys().cloned());
+        write_ledger(&ledger_path, &both)?;
+        // Creating directories is most of a cold build's time in the kernel (the file system
+        // allocates each one): every package's staging tree is made on every core.
+        let made = crate::parallel::map(&staging, |p| stage_dirs(out, &p.host, &p.files));
+        if let Some(e) = made.into_iter().find_map(Result::err) {
+            unstage(out, &staging);
+            return Err(e);
+        }
+    }
     // Every file this build writes, by contents and mode: a later file with the same ones (the
     // same skill in another host's package, a bundled binary) is a hard link to it.
+    progress.step("writing", staging.iter().map(|p| p.files.len() as u64).sum());
     let mut shared = Shared::default();
-    for ((p, on_disk), changed) in plan.packages.iter().zip(listed).zip(changes) {
+    for ((p, changed), gone) in plan.packages.iter().zip(changes).zip(gone) {
         summary.unchanged += p.files.len() - changed;
-        let gone = on_disk.iter().filter(|f| !p.files.contains_key(*f)).count();
         if changed == 0 && gone == 0 {
             continue;
         }
-        // Remember the new files before they land (once: the set is the same for every host).
-        if !ledgered {
-            let mut both: BTreeSet<String> = previous.clone();
-            both.extend(files.keys().cloned());
-            write_ledger(&ledger_path, &both)?;
-            ledgered = true;
-        }
-        let staged = stage_and_swap(out, &p.host, &p.files, &mut shared, progress)?;
+        let staged = match stage_and_swap(out, &p.host, &p.files, &mut shared, progress) {
+            Ok(s) => s,
+            Err(e) => {
+                unstage(out, &staging);
+                return Err(e);
+            }
+        };
         summary.written += changed;
         summary.linked += staged.linked;
         summary.bytes += staged.bytes;
@@ -255,7 +269,27 @@ struct Staged {
     bytes: u64,
 }
 
-/// Writes a whole package into a staging directory beside `out/<host>`, then swaps it in.
+/// Creates a package's staging directory beside `out/<host>` and every directory in it.
+fn stage_dirs(out: &Path, host: &str, files: &BTreeMap<String, File>) -> Result<(), Error> {
+    let stage = out.join(format!("{STAGE}{host}"));
+    std::fs::create_dir(&stage).map_err(io(&stage))?;
+    // Each directory once, parents first (the map is sorted).
+    let dirs: BTreeSet<&str> = files.keys().filter_map(|p| p.rsplit_once('/').map(|(d, _)| d)).collect();
+    for d in dirs {
+        let p = stage.join(d);
+        std::fs::create_dir_all(&p).map_err(io(&p))?;
+    }
+    Ok(())
+}
+
+/// Removes whatever staging directories a failed write left.
+fn unstage(out: &Path, packages: &[&crate::plan::Package]) {
+    for p in packages {
+        let _ = std::fs::remove_dir_all(out.join(format!("{STAGE}{}", p.host)));
+    }
+}
+
+/// Writes a whole package into its staging directory (made by [`stage_dirs`]), then swaps it in.
 ///
 /// The swap is what makes a killed build safe. Files are not fsynced one by one: like other build
 /// tools, skillwright leaves durability across power loss to the file system (a rebuild repairs
@@ -273,13 +307,6 @@ fn stage_and_swap<'a>(
     let stage = out.join(format!("{STAGE}{host}"));
     let mut done = Staged::default();
     let staged = (|| {
-        std::fs::create_dir(&stage).map_err(io(&stage))?;
-        // Each directory once, parents first (the map is sorted), then the files.
-        let dirs: BTreeSet<&str> = files.keys().filter_map(|p| p.rsplit_once('/').map(|(d, _)| d)).collect();
-        for d in dirs {
-            let p = stage.join(d);
-            std::fs::create_dir_all(&p).map_err(io(&p))?;
-        }
         for (path, file) in files {
             progress.advance(1);
             let to = stage.join(path);
