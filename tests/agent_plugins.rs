@@ -27,7 +27,7 @@ fn package(skills: &Path, pack: &Path, layout: Layout) -> Package {
         version: Some("0.1.0".into()),
         ..Options::default()
     };
-    let outcome = pipeline::build(&opts, &pipeline::fake_binaries()).unwrap();
+    let outcome = pipeline::build(&opts, pipeline::fake_binaries()).unwrap();
     let plan = outcome.plan.unwrap_or_else(|| panic!("{}: {:?}", pack.display(), outcome.diagnostics));
     let pick = |p: &Package| layout == Layout::Universal || p.host == "agent-plugins";
     plan.packages.into_iter().find(pick).expect("the package is planned")

@@ -138,8 +138,8 @@ fn release_archives_lay_out_as_a_bin_dir() {
         let exe = bin.join(triple).join("skillwright");
         assert_eq!(std::fs::read_to_string(&exe).unwrap(), format!("binary for {triple}"));
     }
-    let bins = skillwright_build::pipeline::binaries_from_dir(&bin).unwrap();
-    assert_eq!(bins.len(), 2, "the build reads the layout: {:?}", bins.keys().collect::<Vec<_>>());
+    let bins = skillwright_build::pipeline::Bundle::from_dir(&bin).unwrap();
+    assert_eq!(bins.names().len(), 2, "the build reads the layout: {:?}", bins.names());
     // Nothing to lay out is an error, not an empty directory.
     let empty = std::process::Command::new("sh")
         .arg(repo().join(".github/scripts/bin-dir.sh"))

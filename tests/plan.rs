@@ -23,7 +23,7 @@ fn plan_of(name: &str) -> Plan {
     let tmp = tempfile::tempdir().unwrap();
     let mut opts = options(name, tmp.path());
     opts.check = true; // plan without writing
-    let outcome = pipeline::build(&opts, &pipeline::fake_binaries()).unwrap();
+    let outcome = pipeline::build(&opts, pipeline::fake_binaries()).unwrap();
     assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
     outcome.plan.unwrap()
 }
@@ -224,12 +224,21 @@ fn check_passes_after_build_and_names_each_difference() {
     let manifest = out.join("claude/.claude-plugin/plugin.json");
     let mut bytes = std::fs::read(&manifest).unwrap();
     bytes[5] ^= 1;
+    // Written in place: Droid's identical manifest is the same file (a hard link), so it changes too.
     std::fs::write(&manifest, bytes).unwrap();
     std::fs::write(out.join("cursor/extra.txt"), "x").unwrap();
     std::fs::remove_file(out.join("gemini/GEMINI.md")).unwrap();
     let stale = pipeline::build(&opts, &bins).unwrap().stale;
     let paths: Vec<&str> = stale.iter().map(|s| s.path.as_str()).collect();
-    assert_eq!(paths, ["claude/.claude-plugin/plugin.json", "cursor/extra.txt", "gemini/GEMINI.md"]);
+    assert_eq!(
+        paths,
+        [
+            "claude/.claude-plugin/plugin.json",
+            "cursor/extra.txt",
+            "droid/.factory-plugin/plugin.json",
+            "gemini/GEMINI.md"
+        ]
+    );
     assert!(stale[0].detail.contains("@@"), "a unified diff: {}", stale[0].detail);
 
     // A package directory holding a file we did not write is not replaced: the build names it
@@ -241,7 +250,7 @@ fn check_passes_after_build_and_names_each_difference() {
     // Once it is moved away, building again repairs the changed and missing files.
     std::fs::remove_file(out.join("cursor/extra.txt")).unwrap();
     let fixed = pipeline::build(&opts, &bins).unwrap().written.unwrap();
-    assert_eq!(fixed.written, 2);
+    assert_eq!(fixed.written, 3);
     opts.check = true;
     assert!(pipeline::build(&opts, &bins).unwrap().stale.is_empty());
 }
@@ -302,7 +311,7 @@ fn json_files_a_skill_ships_are_copied_byte_for_byte() {
     std::fs::create_dir_all(skill.join("examples")).unwrap();
     std::fs::write(skill.join("examples/broken.json"), broken).unwrap();
     std::fs::write(skill.join("examples/versioned.json"), versioned).unwrap();
-    let outcome = pipeline::build(&opts, &pipeline::fake_binaries()).unwrap();
+    let outcome = pipeline::build(&opts, pipeline::fake_binaries()).unwrap();
     let name = skill.file_name().unwrap().to_string_lossy();
     for host in ["claude", "opencode"] {
         let dir = opts.out.join(host).join("skills").join(&*name).join("examples");
@@ -336,7 +345,7 @@ fn universal_plan_of(name: &str) -> Plan {
     let mut opts = options(name, tmp.path());
     opts.check = true;
     opts.layout = skillwright_build::plan::Layout::Universal;
-    pipeline::build(&opts, &pipeline::fake_binaries()).unwrap().plan.unwrap()
+    pipeline::build(&opts, pipeline::fake_binaries()).unwrap().plan.unwrap()
 }
 
 #[test]
@@ -405,7 +414,7 @@ fn universal_collisions_name_both_hosts() {
     opts.targets_dir = Some(targets);
     opts.templates_dir = Some(templates);
     opts.layout = skillwright_build::plan::Layout::Universal;
-    let err = pipeline::build(&opts, &pipeline::fake_binaries()).unwrap_err().to_string();
+    let err = pipeline::build(&opts, pipeline::fake_binaries()).unwrap_err().to_string();
     assert!(err.contains("SAME.md") && err.contains("alpha") && err.contains("beta"), "{err}");
     assert!(!tmp.path().join("out").exists(), "nothing written");
 }
@@ -473,7 +482,7 @@ fn a_templates_dir_overlays_the_built_in_set_file_by_file() {
     let mut opts = options("minimal", &tmp.path().join("out"));
     opts.check = true;
     opts.templates_dir = Some(overlay);
-    let plan = pipeline::build(&opts, &pipeline::fake_binaries()).unwrap().plan.unwrap();
+    let plan = pipeline::build(&opts, pipeline::fake_binaries()).unwrap().plan.unwrap();
     let stock = plan_of("minimal");
     let claude = |p: &Plan| p.packages.iter().find(|p| p.host == "claude").unwrap().files.clone();
     let (mine, theirs) = (claude(&plan), claude(&stock));

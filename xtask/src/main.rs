@@ -125,7 +125,13 @@ pub(crate) fn release_binary(root: &Path) -> Result<PathBuf, String> {
     std::fs::create_dir_all(&dest).map_err(|e| format!("{}: {e}", dest.display()))?;
     for (from, to) in [(exe, exe), (lib.as_str(), "skillwright.node")] {
         let built = release.join(from);
-        std::fs::copy(&built, dest.join(to)).map_err(|e| format!("{}: {e}", built.display()))?;
+        let to = dest.join(to);
+        // An identical copy stays as it is: a build's input stamp then sees nothing new.
+        let same =
+            std::fs::read(&built).ok().is_some_and(|b| std::fs::read(&to).ok().is_some_and(|t| t == b));
+        if !same {
+            std::fs::copy(&built, &to).map_err(|e| format!("{}: {e}", built.display()))?;
+        }
     }
     Ok(dir)
 }

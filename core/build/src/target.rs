@@ -323,6 +323,17 @@ pub fn builtin_one(id: &str) -> Option<Target> {
     Target::parse(id, f.contents_utf8()?).ok().filter(|t| t.id == id)
 }
 
+/// The ids of the built-in targets, from their file names (`<id>.toml`), without parsing them:
+/// what the command line's help lists, on every start of the binary (the session hook's too).
+pub fn builtin_ids() -> Vec<String> {
+    let mut ids: Vec<String> = BUILTIN_TARGETS
+        .files()
+        .filter_map(|f| f.path().to_str()?.strip_suffix(".toml").map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
 /// The built-in targets, with those of `overlay` (a directory of `*.toml`) added or, where an id
 /// is the same, replacing the built-in one.
 pub fn load(overlay: Option<&Path>) -> Result<BTreeMap<String, Target>, Error> {
@@ -349,4 +360,13 @@ pub fn from_dir(dir: &Path) -> Result<BTreeMap<String, Target>, Error> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn builtin_ids_are_the_ids_the_specs_declare() {
+        let parsed: Vec<String> = super::builtin().unwrap().into_keys().collect();
+        assert_eq!(super::builtin_ids(), parsed);
+    }
 }

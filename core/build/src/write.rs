@@ -2,6 +2,7 @@
 //! comparing a plan with what is on disk (`--check`).
 
 use crate::plan::{File, Plan};
+use crate::progress::Progress;
 use skillwright_model::fsio::WriteOptions;
 use skillwright_model::integrity::safe_rel_path;
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,8 +41,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 /// What a write did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
-    /// Files created or replaced.
+    /// Files created or replaced (each host's package is staged whole, so this counts every file
+    /// of a package that changed, written or linked).
     pub written: usize,
+    /// Of those, how many were hard links to a file with the same contents and mode that this
+    /// build wrote for another path (another host's copy of a skill, a bundled binary).
+    pub linked: usize,
+    /// Bytes of file contents actually written (hard links write none).
+    pub bytes: u64,
     /// Files already identical.
     pub unchanged: usize,
     /// Stale files from a previous build removed.
@@ -70,7 +77,7 @@ const OLD: &str = ".skillwright-old-";
 /// Each host's package is staged complete in a sibling directory, then swapped in with one
 /// rename, so a build killed at any point leaves every host with either its previous package
 /// or the new one, never a mix. A package that is already identical on disk is not touched.
-pub fn write(plan: &Plan, out: &Path) -> Result<Summary, Error> {
+pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary, Error> {
     for p in &plan.packages {
         for path in p.files.keys() {
             if !safe_rel_path(&format!("{}/{path}", p.host)) {
@@ -101,26 +108,59 @@ pub fn write(plan: &Plan, out: &Path) -> Result<Summary, Error> {
     }
     let mut summary = Summary::default();
     // Comparing with the disk is most of a no-op build: spread it over the cores.
+    progress.step("comparing with the disk", files.len() as u64);
     let changes = crate::parallel::map(&plan.packages, |p| {
         let dest = out.join(&p.host);
-        p.files.iter().filter(|(path, f)| !unchanged(&dest.join(path), f)).count()
+        let changed = p.files.iter().filter(|(path, f)| !unchanged(&dest.join(path), f)).count();
+        progress.advance(p.files.len() as u64);
+        changed
     });
-    // Large files this build already wrote for another host (the same bundled binary), by the
-    // address of their shared bytes: later hosts hard-link them instead of writing them again.
-    let mut shared: BTreeMap<usize, PathBuf> = BTreeMap::new();
-    for ((p, on_disk), changed) in plan.packages.iter().zip(listed).zip(changes) {
-        summary.unchanged += p.files.len() - changed;
-        let gone = on_disk.iter().filter(|f| !p.files.contains_key(*f)).count();
-        if changed == 0 && gone == 0 {
-            continue;
-        }
-        // Remember the new files before they land, so a crash after the swap leaves no file
+    let gone: Vec<usize> = plan
+        .packages
+        .iter()
+        .zip(&listed)
+        .map(|(p, on_disk)| on_disk.iter().filter(|f| !p.files.contains_key(*f)).count())
+        .collect();
+    let staging: Vec<&crate::plan::Package> = plan
+        .packages
+        .iter()
+        .zip(changes.iter().zip(&gone))
+        .filter(|(_, (changed, gone))| **changed > 0 || **gone > 0)
+        .map(|(p, _)| p)
+        .collect();
+    if !staging.is_empty() {
+        // Remember the new files before they land: a crash after a swap then leaves no file
         // that the next build would take for someone else's.
         let mut both: BTreeSet<String> = previous.clone();
         both.extend(files.keys().cloned());
         write_ledger(&ledger_path, &both)?;
-        stage_and_swap(out, &p.host, &p.files, &mut shared)?;
+        // Creating directories is most of a cold build's time in the kernel (the file system
+        // allocates each one): every package's staging tree is made on every core.
+        let made = crate::parallel::map(&staging, |p| stage_dirs(out, &p.host, &p.files));
+        if let Some(e) = made.into_iter().find_map(Result::err) {
+            unstage(out, &staging);
+            return Err(e);
+        }
+    }
+    // Every file this build writes, by contents and mode: a later file with the same ones (the
+    // same skill in another host's package, a bundled binary) is a hard link to it.
+    progress.step("writing", staging.iter().map(|p| p.files.len() as u64).sum());
+    let mut shared = Shared::default();
+    for ((p, changed), gone) in plan.packages.iter().zip(changes).zip(gone) {
+        summary.unchanged += p.files.len() - changed;
+        if changed == 0 && gone == 0 {
+            continue;
+        }
+        let staged = match stage_and_swap(out, &p.host, &p.files, &mut shared, progress) {
+            Ok(s) => s,
+            Err(e) => {
+                unstage(out, &staging);
+                return Err(e);
+            }
+        };
         summary.written += changed;
+        summary.linked += staged.linked;
+        summary.bytes += staged.bytes;
         summary.removed += gone;
     }
     let report = &files[plan.report_name];
@@ -128,6 +168,7 @@ pub fn write(plan: &Plan, out: &Path) -> Result<Summary, Error> {
     if std::fs::read(&report_path).ok().as_deref() != Some(&report.bytes[..]) {
         write_atomic(&report_path, &report.bytes, false)?;
         summary.written += 1;
+        summary.bytes += report.bytes.len() as u64;
     } else {
         summary.unchanged += 1;
     }
@@ -154,14 +195,8 @@ fn write_ledger(path: &Path, entries: &BTreeSet<String>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether `path` is a regular file (not a symlink) holding exactly `bytes`; the size is checked
-/// before the contents are read.
-fn same_file(path: &Path, bytes: &[u8]) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
-        && std::fs::read(path).is_ok_and(|b| b == bytes)
-}
-
-/// [`same_file`] with the planned executable bit too, from the same metadata.
+/// Whether `path` is a regular file (not a symlink) holding exactly `file`'s bytes with its
+/// executable bit; size and mode are checked (from one metadata call) before the contents are read.
 fn unchanged(path: &Path, file: &File) -> bool {
     std::fs::symlink_metadata(path)
         .is_ok_and(|m| m.is_file() && m.len() == file.bytes.len() as u64 && mode_matches(&m, file.exec))
@@ -186,36 +221,108 @@ fn recover(out: &Path, host: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes a whole package into a staging directory beside `out/<host>`, then swaps it in.
+/// Contents and mode of a planned file, as a key: files equal under it can share one inode.
+#[derive(Clone, Copy)]
+struct Content<'a> {
+    exec: bool,
+    bytes: &'a [u8],
+}
+
+impl std::hash::Hash for Content<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        // Length, mode and both ends: enough to tell files apart cheaply; equality decides.
+        const END: usize = 4096;
+        let b = self.bytes;
+        (self.exec, b.len()).hash(h);
+        b[..b.len().min(END)].hash(h);
+        b[b.len().saturating_sub(END)..].hash(h);
+    }
+}
+
+impl PartialEq for Content<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        self.exec == o.exec
+            && self.bytes.len() == o.bytes.len()
+            && (std::ptr::eq(self.bytes.as_ptr(), o.bytes.as_ptr()) || self.bytes == o.bytes)
+    }
+}
+impl Eq for Content<'_> {}
+
+/// Where this build wrote a file first: its package, its path there, and the identity of the
+/// file it created (so a link is only ever made to that very file, never to one put there since).
+struct Origin<'a> {
+    host: &'a str,
+    path: &'a str,
+    id: FileId,
+}
+
+/// Files this build wrote, by contents and mode.
+#[derive(Default)]
+struct Shared<'a> {
+    first: std::collections::HashMap<Content<'a>, Origin<'a>>,
+}
+
+/// What staging one package did.
+#[derive(Default)]
+struct Staged {
+    linked: usize,
+    bytes: u64,
+}
+
+/// Creates a package's staging directory beside `out/<host>` and every directory in it.
+fn stage_dirs(out: &Path, host: &str, files: &BTreeMap<String, File>) -> Result<(), Error> {
+    let stage = out.join(format!("{STAGE}{host}"));
+    std::fs::create_dir(&stage).map_err(io(&stage))?;
+    // Each directory once, parents first (the map is sorted).
+    let dirs: BTreeSet<&str> = files.keys().filter_map(|p| p.rsplit_once('/').map(|(d, _)| d)).collect();
+    for d in dirs {
+        let p = stage.join(d);
+        std::fs::create_dir_all(&p).map_err(io(&p))?;
+    }
+    Ok(())
+}
+
+/// Removes whatever staging directories a failed write left.
+fn unstage(out: &Path, packages: &[&crate::plan::Package]) {
+    for p in packages {
+        let _ = std::fs::remove_dir_all(out.join(format!("{STAGE}{}", p.host)));
+    }
+}
+
+/// Writes a whole package into its staging directory (made by [`stage_dirs`]), then swaps it in.
 ///
 /// The swap is what makes a killed build safe. Files are not fsynced one by one: like other build
 /// tools, skillwright leaves durability across power loss to the file system (a rebuild repairs
-/// anything lost), which keeps a cold build of thousands of files fast.
-fn stage_and_swap(
+/// anything lost), which keeps a cold build of thousands of files fast. A file with the same
+/// contents and mode as one this build already wrote (here or in another host's package) is a
+/// hard link to it; where a link cannot be made it is written.
+fn stage_and_swap<'a>(
     out: &Path,
-    host: &str,
-    files: &BTreeMap<String, File>,
-    shared: &mut BTreeMap<usize, PathBuf>,
-) -> Result<(), Error> {
+    host: &'a str,
+    files: &'a BTreeMap<String, File>,
+    shared: &mut Shared<'a>,
+    progress: &dyn Progress,
+) -> Result<Staged, Error> {
     let dest = out.join(host);
     let stage = out.join(format!("{STAGE}{host}"));
+    let mut done = Staged::default();
     let staged = (|| {
-        std::fs::create_dir(&stage).map_err(io(&stage))?;
-        // Each directory once, parents first (the map is sorted), then the files.
-        let dirs: BTreeSet<&str> = files.keys().filter_map(|p| p.rsplit_once('/').map(|(d, _)| d)).collect();
-        for d in dirs {
-            let p = stage.join(d);
-            std::fs::create_dir_all(&p).map_err(io(&p))?;
-        }
         for (path, file) in files {
+            progress.advance(1);
             let to = stage.join(path);
-            let linked = file.bytes.len() >= SHARE_MIN
-                && shared.get(&key(file)).is_some_and(|from| {
-                    same_file(from, &file.bytes) && std::fs::hard_link(from, &to).is_ok()
-                });
-            if !linked {
-                write_new(&to, &file.bytes, file.exec)?;
+            let key = Content { exec: file.exec, bytes: &file.bytes };
+            let linked = shared.first.get(&key).is_some_and(|o| {
+                // Packages already swapped in sit at `out/<host>`; this one is still staged.
+                let from = if o.host == host { stage.join(o.path) } else { out.join(o.host).join(o.path) };
+                FileId::of(&from).is_some_and(|id| id == o.id) && std::fs::hard_link(&from, &to).is_ok()
+            });
+            if linked {
+                done.linked += 1;
+                continue;
             }
+            let id = write_new(&to, &file.bytes, file.exec)?;
+            done.bytes += file.bytes.len() as u64;
+            shared.first.entry(key).or_insert(Origin { host, path, id });
         }
         Ok(())
     })();
@@ -235,19 +342,34 @@ fn stage_and_swap(
     } else {
         std::fs::remove_dir_all(&stage).map_err(io(&stage))?;
     }
-    for (path, file) in files {
-        if file.bytes.len() >= SHARE_MIN {
-            shared.entry(key(file)).or_insert_with(|| dest.join(path));
-        }
-    }
-    Ok(())
+    Ok(done)
 }
 
-/// Files at least this large are hard-linked between hosts when their bytes are shared.
-const SHARE_MIN: usize = 64 * 1024;
+/// The identity of a file this build created: device and inode, size and modification time
+/// (on other systems: size and modification time).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev_ino: (u64, u64),
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
 
-fn key(file: &File) -> usize {
-    file.bytes.as_ptr() as usize
+impl FileId {
+    fn from_meta(m: &std::fs::Metadata) -> FileId {
+        #[cfg(unix)]
+        let dev_ino = {
+            use std::os::unix::fs::MetadataExt;
+            (m.dev(), m.ino())
+        };
+        #[cfg(not(unix))]
+        let dev_ino = (0, 0);
+        FileId { dev_ino, len: m.len(), modified: m.modified().ok() }
+    }
+
+    /// The identity of the regular file at `path` (not following a symlink).
+    fn of(path: &Path) -> Option<FileId> {
+        std::fs::symlink_metadata(path).ok().filter(|m| m.is_file()).map(|m| FileId::from_meta(&m))
+    }
 }
 
 /// Swaps two directories in one step where the OS can (Linux `renameat2(RENAME_EXCHANGE)`).
@@ -261,8 +383,8 @@ fn exchange(_: &Path, _: &Path) -> bool {
     false
 }
 
-/// Creates a file that does not exist yet (inside a fresh staging directory).
-fn write_new(dest: &Path, bytes: &[u8], exec: bool) -> Result<(), Error> {
+/// Creates a file that does not exist yet (inside a fresh staging directory); returns its identity.
+fn write_new(dest: &Path, bytes: &[u8], exec: bool) -> Result<FileId, Error> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     let mut f = opts.open(dest).map_err(io(dest))?;
@@ -275,7 +397,7 @@ fn write_new(dest: &Path, bytes: &[u8], exec: bool) -> Result<(), Error> {
     #[cfg(not(unix))]
     let _ = exec;
     f.write_all(bytes).map_err(io(dest))?;
-    Ok(())
+    Ok(FileId::from_meta(&f.metadata().map_err(io(dest))?))
 }
 
 /// Refuses a path whose existing parts under `out` include a symlink.
@@ -327,10 +449,12 @@ pub struct Stale {
 }
 
 /// Compares `plan` with `out` without writing. Empty when the disk is up to date.
-pub fn check(plan: &Plan, out: &Path) -> Vec<Stale> {
+pub fn check(plan: &Plan, out: &Path, progress: &dyn Progress) -> Vec<Stale> {
     let files = outputs(plan);
     let mut stale = Vec::new();
+    progress.step("comparing with the disk", files.len() as u64);
     for (path, file) in &files {
+        progress.advance(1);
         let dest = out.join(path);
         match std::fs::read(&dest) {
             Err(_) => {

@@ -51,7 +51,7 @@ pub struct BuildArgs {
     /// Add target specs from this directory (DIR/<id>.toml; one with a built-in id replaces it).
     #[arg(long)]
     pub targets: Option<PathBuf>,
-    /// Print only problems: no summary table, loss notes or totals.
+    /// Print only problems: no progress bar, summary table, loss notes or totals.
     #[arg(long, short)]
     pub quiet: bool,
     /// Overlay the built-in templates with this directory, file by file (DIR/<host>/<path>
@@ -67,17 +67,17 @@ pub enum LayoutArg {
 }
 
 pub fn build(a: BuildArgs) -> Result<ExitCode> {
-    use skillwright_build::pipeline;
+    use skillwright_build::pipeline::{self, Bundle};
     let binaries = if a.fake_binaries {
-        pipeline::fake_binaries()
+        Bundle::Bytes(pipeline::fake_binaries())
     } else if a.no_binaries {
-        BTreeMap::new()
+        Bundle::Bytes(BTreeMap::new())
     } else if let Some(dir) = &a.bin_dir {
-        pipeline::binaries_from_dir(dir)?
+        Bundle::from_dir(dir)?
     } else {
         let me = std::env::current_exe()?;
         let name = if cfg!(windows) { pipeline::EXE_WINDOWS } else { pipeline::EXE };
-        BTreeMap::from([(format!("{}/{name}", crate::TRIPLE), std::fs::read(&me)?.into())])
+        Bundle::Files(BTreeMap::from([(format!("{}/{name}", crate::TRIPLE), me)]))
     };
     let out_dir = a.out.clone().unwrap_or_else(|| default_out(&a.pack));
     let report_path = out_dir.join(match a.layout {
@@ -101,7 +101,31 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
             LayoutArg::Universal => skillwright_build::plan::Layout::Universal,
         },
     };
-    let outcome = pipeline::build(&opts, &binaries)?;
+    let bar = Bar::new(!a.quiet);
+    let outcome = pipeline::build_with(&opts, &binaries, &bar);
+    bar.bar.finish_and_clear();
+    let outcome = outcome?;
+    let say = !a.quiet;
+    if let Some(r) = &outcome.up_to_date {
+        if say {
+            err!("{}", r.table);
+            loss_notes(&r.loss, false, &report_path);
+            errln!("{bundled_line}");
+            errln!(
+                "nothing to write: {} is up to date ({} files; no input changed since the build that wrote it)",
+                out_dir.display(),
+                r.files
+            );
+        }
+        if r.warnings > 0 {
+            errln!(
+                "{} warning{} in the pack, as at the last build (`skillwright validate` lists them)",
+                r.warnings,
+                plural(r.warnings)
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let all: Vec<_> = outcome.diagnostics.iter().chain(&outcome.pack_diagnostics).cloned().collect();
     let (errors, warnings) = skillwright_model::diag::counts(&all);
     if !outcome.diagnostics.is_empty() {
@@ -130,15 +154,17 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     };
-    if !a.quiet {
+    if say {
         err!("{}", pipeline::summary_table(&plan, warnings));
-        loss_notes(&plan, report_before.as_deref(), &report_path);
+        let losses: Vec<(String, String)> =
+            plan.packages.iter().flat_map(|p| p.loss.iter().map(|l| (p.host.clone(), l.clone()))).collect();
+        loss_notes(&losses, report_before.as_deref() != Some(plan.report.as_str()), &report_path);
         errln!("{bundled_line}");
     }
     let out = out_dir.display();
     if a.check {
         if outcome.stale.is_empty() {
-            if !a.quiet {
+            if say {
                 errln!("check passed: {out} matches a fresh build");
             }
             return Ok(ExitCode::SUCCESS);
@@ -164,9 +190,11 @@ pub fn build(a: BuildArgs) -> Result<ExitCode> {
         errln!("nothing to write: {out} is up to date ({} files)", w.unchanged);
     } else {
         errln!(
-            "wrote {} file{}, {} unchanged, {} stale removed in {out}",
+            "wrote {} file{} ({} bytes; {} of them hard links to identical copies), {} unchanged, {} stale removed in {out}",
             w.written,
             plural(w.written),
+            w.bytes,
+            w.linked,
             w.unchanged,
             w.removed
         );
@@ -186,12 +214,12 @@ pub fn default_out(pack: &Path) -> PathBuf {
 
 /// Each host's losses, when they differ from the report already in the output directory (or
 /// there was none); else one line pointing at it, so a rebuild with no change stays short.
-fn loss_notes(plan: &skillwright_build::plan::Plan, before: Option<&str>, report: &Path) {
-    let lossy = plan.packages.iter().filter(|p| !p.loss.is_empty()).count();
+fn loss_notes(losses: &[(String, String)], changed: bool, report: &Path) {
+    let lossy = losses.iter().map(|(h, _)| h).collect::<std::collections::BTreeSet<_>>().len();
     if lossy == 0 {
         return;
     }
-    if before == Some(plan.report.as_str()) {
+    if !changed {
         errln!(
             "{lossy} host{} {} losses, unchanged since the last build; see {}",
             plural(lossy),
@@ -200,15 +228,13 @@ fn loss_notes(plan: &skillwright_build::plan::Plan, before: Option<&str>, report
         );
         return;
     }
-    for p in &plan.packages {
-        for l in &p.loss {
-            errln!("  {}: {l}", p.host);
-        }
+    for (host, l) in losses {
+        errln!("  {host}: {l}");
     }
 }
 
 /// Which platforms' binaries the packages carry, and how to bundle the rest.
-fn bundled(a: &BuildArgs, binaries: &skillwright_build::plan::Binaries) -> String {
+fn bundled(a: &BuildArgs, binaries: &skillwright_build::pipeline::Bundle) -> String {
     use skillwright_build::plan::{ADDON, TRIPLES};
     if a.fake_binaries {
         return "bundled placeholder binaries (--fake-binaries): these packages are for tests only".into();
@@ -223,7 +249,10 @@ fn bundled(a: &BuildArgs, binaries: &skillwright_build::plan::Binaries) -> Strin
             .iter()
             .copied()
             .filter(|t| {
-                binaries.keys().any(|k| k.starts_with(&format!("{t}/")) && k.ends_with(ADDON) == addon)
+                binaries
+                    .names()
+                    .iter()
+                    .any(|k| k.starts_with(&format!("{t}/")) && k.ends_with(ADDON) == addon)
             })
             .collect()
     };
@@ -241,4 +270,60 @@ fn bundled(a: &BuildArgs, binaries: &skillwright_build::plan::Binaries) -> Strin
         exe.len(),
         TRIPLES.len()
     )
+}
+
+/// A progress bar on stderr for builds that run past a second: only on a terminal, never with
+/// `--quiet`, never under CI (`CI` set) or on a dumb terminal.
+struct Bar {
+    bar: indicatif::ProgressBar,
+    start: std::time::Instant,
+    wanted: bool,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl Bar {
+    fn new(wanted: bool) -> Bar {
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+        let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+        Bar {
+            bar: indicatif::ProgressBar::hidden(),
+            start: std::time::Instant::now(),
+            wanted: wanted && tty && !ci && !dumb,
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn show_when_slow(&self) {
+        use std::sync::atomic::Ordering;
+        if self.wanted
+            && self.start.elapsed() >= std::time::Duration::from_secs(1)
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+impl skillwright_build::progress::Progress for Bar {
+    fn step(&self, what: &str, total: u64) {
+        let style = if total == 0 {
+            indicatif::ProgressStyle::with_template("{spinner} {msg}")
+        } else {
+            indicatif::ProgressStyle::with_template("{spinner} {msg:24} [{bar:30}] {pos}/{len}")
+        };
+        if let Ok(style) = style {
+            self.bar.set_style(style.progress_chars("=> "));
+        }
+        self.bar.set_message(what.to_string());
+        self.bar.set_length(total);
+        self.bar.set_position(0);
+        self.show_when_slow();
+    }
+
+    fn advance(&self, n: u64) {
+        self.bar.inc(n);
+        self.show_when_slow();
+    }
 }

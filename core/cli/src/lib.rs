@@ -148,9 +148,8 @@ where
 
 /// The command line, with the built-in hosts (read from their target specs) in its help.
 pub fn command() -> clap::Command {
-    let hosts = skillwright_build::target::builtin()
-        .map(|t| t.into_keys().collect::<Vec<_>>().join(", "))
-        .unwrap_or_default();
+    // File names, not parsed specs: this runs on every start, the session hook's included.
+    let hosts = skillwright_build::target::builtin_ids().join(", ");
     Cli::command()
         .mut_subcommand("hook", |c| {
             c.mut_subcommand("session-start", |c| {

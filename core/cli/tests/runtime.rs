@@ -375,6 +375,8 @@ fn launcher(root: &Path, t: &skillwright_build::target::Target, home: &Path) {
     // The real binary for this machine: the dynamic payload names the runtime command.
     let triple = env!("SKILLWRIGHT_TRIPLE");
     let exe = root.join("bin").join(triple).join("skillwright");
+    // Replaced, not written through: the placeholder is one file hard-linked into every host.
+    std::fs::remove_file(&exe).unwrap();
     std::fs::copy(BIN, &exe).unwrap();
     let dynamic = run(root);
     assert!(dynamic.contains("Runtime:"), "{}: {dynamic}", t.id);

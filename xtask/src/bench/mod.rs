@@ -4,17 +4,16 @@
 //! `target/bench/peers` from the npm registry and PyPI. Each measurement runs a fresh process per
 //! sample and reads its wall time and peak RSS (`wait4`).
 
+mod peers;
 mod report;
 
-use crate::e2e::SKILLS_REF;
 use crate::files::copy_tree;
+use peers::Peers;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-const RULESYNC: &str = "rulesync@17.0.0";
-const AGNIX: &str = "agnix==0.59.3";
 /// rulesync's names for the hosts it shares with skillwright.
 const RULESYNC_TARGETS: &str = "claudecode,codexcli,cursor,opencode";
 
@@ -41,6 +40,19 @@ pub struct Measure {
     samples: Vec<Sample>,
 }
 
+/// What one cold build put on disk.
+#[derive(Serialize)]
+pub struct Writes {
+    pub pack: String,
+    pub tool: String,
+    /// Files created (hard links included).
+    pub files: u64,
+    /// Of those, hard links to a file the same build wrote.
+    pub links: u64,
+    /// Bytes of contents written.
+    pub bytes: u64,
+}
+
 /// Everything one run measured.
 #[derive(Serialize)]
 pub struct Report {
@@ -48,6 +60,7 @@ pub struct Report {
     pub peers: Vec<(String, String)>,
     pub runs: usize,
     pub measures: Vec<Measure>,
+    pub writes: Vec<Writes>,
     pub notes: Vec<String>,
 }
 
@@ -102,41 +115,75 @@ fn run_once(cmd: &mut Command) -> Result<(Sample, i32), String> {
 struct Bench {
     runs: usize,
     measures: Vec<Measure>,
+    writes: Vec<Writes>,
     notes: Vec<String>,
 }
 
-impl Bench {
-    /// Times `runs` fresh runs of `make()`, calling `before()` (untimed) ahead of each. Exit codes
-    /// other than `ok_codes` abort the measurement.
-    fn measure(
-        &mut self,
-        op: &str,
-        tool: &str,
-        pack: &Pack,
-        ok_codes: &[i32],
-        mut before: impl FnMut(),
-        make: impl Fn() -> Command,
-    ) -> Result<(), String> {
-        let mut samples = Vec::new();
-        for _ in 0..self.runs {
-            before();
-            let mut cmd = make();
-            let (s, code) = run_once(&mut cmd)?;
-            if !ok_codes.contains(&code) {
-                return Err(format!("{tool} {op} on {}: exit {code} from {cmd:?}", pack.label));
-            }
-            samples.push(s);
-        }
-        self.measures.push(Measure::new(op, tool, pack, describe(&make()), samples));
-        Ok(())
-    }
+/// One command to time: how to prepare each run (untimed) and how to start it.
+struct Cand<'a> {
+    tool: &'a str,
+    ok_codes: &'a [i32],
+    /// A peer: a failure becomes a note instead of stopping the run.
+    soft: bool,
+    before: Box<dyn FnMut() + 'a>,
+    make: Box<dyn Fn() -> Command + 'a>,
+}
 
-    /// Records a peer failure as a note instead of stopping the whole run.
-    fn soft(&mut self, r: Result<(), String>) {
-        if let Err(e) = r {
-            eprintln!("  note: {e}");
-            self.notes.push(e);
+impl<'a> Cand<'a> {
+    fn new(tool: &'a str, make: impl Fn() -> Command + 'a) -> Cand<'a> {
+        Cand { tool, ok_codes: &[0], soft: false, before: Box::new(|| {}), make: Box::new(make) }
+    }
+    fn before(mut self, f: impl FnMut() + 'a) -> Self {
+        self.before = Box::new(f);
+        self
+    }
+    fn codes(mut self, codes: &'a [i32]) -> Self {
+        self.ok_codes = codes;
+        self
+    }
+    fn peer(mut self) -> Self {
+        self.soft = true;
+        self
+    }
+}
+
+impl Bench {
+    /// Times `runs` fresh runs of each candidate, interleaved (a, b, c, a, b, c, …) so that a
+    /// change in the machine's load during the measurement falls on every tool alike.
+    fn compare(&mut self, op: &str, pack: &Pack, mut cands: Vec<Cand>) -> Result<(), String> {
+        let mut samples: Vec<Vec<Sample>> = cands.iter().map(|_| Vec::new()).collect();
+        let mut failed = vec![false; cands.len()];
+        for _ in 0..self.runs {
+            for (i, c) in cands.iter_mut().enumerate() {
+                if failed[i] {
+                    continue;
+                }
+                (c.before)();
+                let mut cmd = (c.make)();
+                let r = run_once(&mut cmd).and_then(|(s, code)| {
+                    if c.ok_codes.contains(&code) {
+                        Ok(s)
+                    } else {
+                        Err(format!("{} {op} on {}: exit {code} from {cmd:?}", c.tool, pack.label))
+                    }
+                });
+                match r {
+                    Ok(s) => samples[i].push(s),
+                    Err(e) if c.soft => {
+                        eprintln!("  note: {e}");
+                        self.notes.push(e);
+                        failed[i] = true;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
         }
+        for ((c, s), failed) in cands.iter().zip(samples).zip(failed) {
+            if !failed && !s.is_empty() {
+                self.measures.push(Measure::new(op, c.tool, pack, describe(&(c.make)()), s));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -242,58 +289,6 @@ fn synthetic(dir: &Path, n: usize) -> Result<Pack, String> {
     Ok(Pack { label: format!("synthetic-{n}"), skills: n, dir: skills, toml })
 }
 
-/// The installed peers (any may be missing, with a note saying why).
-struct Peers {
-    rulesync: Option<PathBuf>,
-    agnix: Option<PathBuf>,
-    python_path: Option<PathBuf>,
-    versions: Vec<(String, String)>,
-}
-
-fn install_peers(cache: &Path, notes: &mut Vec<String>) -> Peers {
-    let npm = cache.join("npm");
-    let py = cache.join("py");
-    let mut peers = Peers { rulesync: None, agnix: None, python_path: None, versions: Vec::new() };
-    let rulesync = npm.join("node_modules/.bin/rulesync");
-    if !rulesync.exists() {
-        eprintln!("installing {RULESYNC} from the npm registry…");
-        let _ = Command::new("npm")
-            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&npm)
-            .arg(RULESYNC)
-            .status();
-    }
-    if rulesync.exists() {
-        peers.rulesync = Some(rulesync);
-        peers.versions.push(("rulesync".into(), RULESYNC.into()));
-    } else {
-        notes.push(format!("rulesync skipped: `npm install {RULESYNC}` failed"));
-    }
-    let skills_ref = format!("{}=={}", SKILLS_REF.0, SKILLS_REF.1);
-    let agnix = py.join("bin/agnix");
-    if !agnix.exists() || !py.join("skills_ref").exists() {
-        eprintln!("installing {AGNIX} and {skills_ref} from PyPI…");
-        let _ = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
-            .arg(&py)
-            .args([AGNIX, &skills_ref])
-            .status();
-    }
-    if agnix.exists() {
-        peers.agnix = Some(agnix);
-        peers.versions.push(("agnix".into(), AGNIX.into()));
-    } else {
-        notes.push(format!("agnix skipped: `pip install {AGNIX}` failed"));
-    }
-    if py.join("skills_ref").exists() {
-        peers.python_path = Some(py);
-        peers.versions.push(("skills-ref".into(), skills_ref));
-    } else {
-        notes.push(format!("skills-ref skipped: `pip install {skills_ref}` failed"));
-    }
-    peers
-}
-
 /// skills-ref validates one skill directory per call; one Python process walks the whole tree.
 const SKILLS_REF_SCRIPT: &str = "import sys\nfrom pathlib import Path\nfrom skills_ref.validator import validate\n\
 problems = sum(len(validate(p)) for p in sorted(Path(sys.argv[1]).iterdir()) if p.is_dir())\n\
@@ -303,6 +298,50 @@ fn rm(p: &Path) {
     if p.exists() {
         let _ = std::fs::remove_dir_all(p);
     }
+}
+
+/// Empties the file system's write-back queue (untimed, before each cold build of every tool):
+/// otherwise each run pays for writing back the previous run's output and its deletion.
+fn settle() {
+    let _ = Command::new("sync").status();
+}
+
+/// Files, hard links and bytes under `dir` (each inode's bytes once), skipping `skip`.
+fn tally(dir: &Path, skip: &str) -> (u64, u64, u64) {
+    use std::collections::BTreeSet;
+    let mut seen = BTreeSet::new();
+    let (mut files, mut links, mut bytes) = (0, 0, 0);
+    for e in
+        walkdir::WalkDir::new(dir).min_depth(1).into_iter().filter_entry(|e| e.file_name() != skip).flatten()
+    {
+        if !e.file_type().is_file() {
+            continue;
+        }
+        let Ok(m) = e.metadata() else { continue };
+        files += 1;
+        #[cfg(unix)]
+        let id = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let id = files;
+        if seen.insert(id) {
+            bytes += m.len();
+        } else {
+            links += 1;
+        }
+    }
+    (files, links, bytes)
+}
+
+/// `wrote N files (B bytes; L of them hard links …` from a build's summary.
+fn parse_written(summary: &str) -> Option<(u64, u64, u64)> {
+    let line = summary.lines().find(|l| l.starts_with("wrote "))?;
+    let num = |s: &str| s.trim().parse::<u64>().ok();
+    let rest = line.strip_prefix("wrote ")?;
+    let (files, rest) = rest.split_once(" file")?;
+    let (_, rest) = rest.split_once('(')?;
+    let (bytes, rest) = rest.split_once(" bytes; ")?;
+    let (links, _) = rest.split_once(" of them")?;
+    Some((num(files)?, num(links)?, num(bytes)?))
 }
 
 /// Measures every operation on one pack.
@@ -321,7 +360,8 @@ fn measure_pack(
         c
     };
     let skills = pack.dir.to_string_lossy().into_owned();
-    b.measure("validate", "skillwright", pack, &[0, 1], || {}, || sw_cmd(&["validate", &skills]))?;
+    let skills_s = skills.as_str();
+    let mut validate = vec![Cand::new("skillwright", || sw_cmd(&["validate", &skills])).codes(&[0, 1])];
     if let Some(agnix) = &peers.agnix {
         // A comparison only counts if agnix really read the skills.
         let seen = Command::new(agnix)
@@ -334,35 +374,28 @@ fn measure_pack(
         if (seen as usize) < pack.skills {
             return Err(format!("agnix checked {seen} files of {} skills in {}", pack.skills, pack.label));
         }
-        let r = b.measure(
-            "validate",
-            "agnix",
-            pack,
-            &[0, 1],
-            || {},
-            || {
+        validate.push(
+            Cand::new("agnix", move || {
                 let mut c = Command::new(agnix);
-                c.args(["validate", &skills]);
+                c.args(["validate", skills_s]);
                 c
-            },
+            })
+            .codes(&[0, 1])
+            .peer(),
         );
-        b.soft(r);
     }
     if let Some(py) = &peers.python_path {
-        let r = b.measure(
-            "validate",
-            "skills-ref",
-            pack,
-            &[0, 1],
-            || {},
-            || {
+        validate.push(
+            Cand::new("skills-ref", move || {
                 let mut c = Command::new("python3");
-                c.args(["-c", SKILLS_REF_SCRIPT, &skills]).env("PYTHONPATH", py);
+                c.args(["-c", SKILLS_REF_SCRIPT, skills_s]).env("PYTHONPATH", py);
                 c
-            },
+            })
+            .codes(&[0, 1])
+            .peer(),
         );
-        b.soft(r);
     }
+    b.compare("validate", pack, validate)?;
 
     let out = work.join(format!("out-{}", pack.label));
     let out_s = out.to_string_lossy().into_owned();
@@ -381,81 +414,104 @@ fn measure_pack(
         "--out",
         &out_s,
     ];
-    b.measure("build-cold", "skillwright", pack, &[0], || rm(&out), || sw_cmd(&build))?;
-    b.measure("build-noop", "skillwright", pack, &[0], || {}, || sw_cmd(&build))?;
-    let noop = sw_cmd(&build).output().map_err(|e| e.to_string())?;
-    let said = String::from_utf8_lossy(&noop.stderr);
+    let tree = work.join(format!("rulesync-{}", pack.label));
+    if peers.rulesync.is_some() {
+        rm(&tree);
+        copy_tree(&pack.dir, &tree.join(".rulesync/skills"))?;
+    }
+    let clean = || {
+        for e in std::fs::read_dir(&tree).into_iter().flatten().flatten() {
+            if e.file_name() != ".rulesync" {
+                let p = e.path();
+                let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+            }
+        }
+    };
+    let generate = |rulesync: &Path| {
+        let mut c = Command::new(rulesync);
+        c.args(["generate", "--targets", RULESYNC_TARGETS, "--features", "skills", "--silent"])
+            .current_dir(&tree);
+        if let Some(node) = &peers.rulesync_node {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            let mut dirs = vec![node.clone()];
+            dirs.extend(std::env::split_paths(&path));
+            c.env("PATH", std::env::join_paths(dirs).unwrap_or(path));
+        }
+        c
+    };
+    let mut cold = vec![Cand::new("skillwright", || sw_cmd(&build)).before(|| {
+        rm(&out);
+        settle();
+    })];
+    if let Some(rulesync) = &peers.rulesync {
+        cold.push(
+            Cand::new("rulesync", move || generate(rulesync))
+                .before(|| {
+                    clean();
+                    settle();
+                })
+                .peer(),
+        );
+    }
+    b.compare("build-cold", pack, cold)?;
+
+    // What a cold build writes, from its own summary (and, for rulesync, its output tree).
+    rm(&out);
+    let said = sw_cmd(&build).output().map_err(|e| e.to_string())?;
+    let said = String::from_utf8_lossy(&said.stderr);
+    let (files, links, bytes) =
+        parse_written(&said).ok_or_else(|| format!("no `wrote …` line in the build summary:\n{said}"))?;
+    b.writes.push(Writes { pack: pack.label.clone(), tool: "skillwright".into(), files, links, bytes });
+    if peers.rulesync.is_some() && tree.is_dir() {
+        let (files, links, bytes) = tally(&tree, ".rulesync");
+        b.writes.push(Writes { pack: pack.label.clone(), tool: "rulesync".into(), files, links, bytes });
+    }
+
+    let mut noop = vec![Cand::new("skillwright", || sw_cmd(&build))];
+    if let Some(rulesync) = &peers.rulesync {
+        noop.push(Cand::new("rulesync", move || generate(rulesync)).peer());
+    }
+    b.compare("build-noop", pack, noop)?;
+    let again = sw_cmd(&build).output().map_err(|e| e.to_string())?;
+    let said = String::from_utf8_lossy(&again.stderr);
     if !said.contains("nothing to write") {
         return Err(format!("a no-op build of {} wrote files:\n{said}", pack.label));
     }
     let mut check = build.to_vec();
     check.push("--check");
-    b.measure("check", "skillwright", pack, &[0], || {}, || sw_cmd(&check))?;
-
-    if let Some(rulesync) = &peers.rulesync {
-        let tree = work.join(format!("rulesync-{}", pack.label));
-        rm(&tree);
-        copy_tree(&pack.dir, &tree.join(".rulesync/skills"))?;
-        let clean = || {
-            for e in std::fs::read_dir(&tree).into_iter().flatten().flatten() {
-                if e.file_name() != ".rulesync" {
-                    let p = e.path();
-                    let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
-                }
-            }
-        };
-        let generate = || {
-            let mut c = Command::new(rulesync);
-            c.args(["generate", "--targets", RULESYNC_TARGETS, "--features", "skills", "--silent"])
-                .current_dir(&tree);
-            c
-        };
-        let r = b.measure("build-cold", "rulesync", pack, &[0], clean, generate);
-        b.soft(r);
-        let r = b.measure("build-noop", "rulesync", pack, &[0], || {}, generate);
-        b.soft(r);
-    }
+    b.compare("check", pack, vec![Cand::new("skillwright", || sw_cmd(&check))])?;
     Ok(())
 }
 
-/// The session-start hook as hosts run it, against the cheapest possible hooks, and the addon's
-/// in-process call against spawning the CLI.
-fn measure_hook(b: &mut Bench, plugins: &Path, hook_runs: usize, notes_home: &Path) -> Result<(), String> {
-    eprintln!("measuring the session-start hook…");
-    let flagship = Pack { label: "flagship".into(), skills: 20, dir: PathBuf::new(), toml: PathBuf::new() };
-    let runs = std::mem::replace(&mut b.runs, hook_runs);
+/// The session-start hook as Claude Code runs it (the launcher, which starts the binary) in the
+/// package built from `pack`, against the cheapest possible hooks.
+fn measure_hook(b: &mut Bench, pack: &Pack, plugins: &Path, notes_home: &Path) -> Result<(), String> {
+    eprintln!("measuring the session-start hook ({})…", pack.label);
     let launcher = plugins.join("claude/hooks/run");
-    b.measure(
-        "hook",
-        "launcher + binary",
-        &flagship,
-        &[0],
-        || {},
-        || {
-            let mut c = Command::new(&launcher);
-            c.arg("claude").env("SKILLWRIGHT_HOME", notes_home);
-            c
-        },
-    )?;
-    for (tool, program, args) in
-        [("sh -c 'exec true'", "sh", ["-c", "exec true"]), ("node -e 0", "node", ["-e", "0"])]
-    {
-        b.measure(
-            "hook",
-            tool,
-            &flagship,
-            &[0],
-            || {},
-            || {
-                let mut c = Command::new(program);
-                c.args(args);
-                c
-            },
-        )?;
+    let mut cands = vec![Cand::new("launcher + binary", || {
+        let mut c = Command::new(&launcher);
+        c.arg("claude").env("SKILLWRIGHT_HOME", notes_home);
+        c
+    })];
+    let mut baselines = vec![("sh -c 'exec true'", "sh", ["-c", "exec true"])];
+    // Node's start is the same for every pack (and slow): measured once, beside the flagship.
+    if pack.label == "flagship" {
+        baselines.push(("node -e 0", "node", ["-e", "0"]));
     }
-    b.runs = runs;
+    for (tool, program, args) in baselines {
+        cands.push(Cand::new(tool, move || {
+            let mut c = Command::new(program);
+            c.args(args);
+            c
+        }));
+    }
+    b.compare("hook", pack, cands)
+}
 
-    // In one Node process: the addon's sessionContext vs spawning the CLI for it.
+/// The addon's in-process call against spawning the CLI, in one Node process.
+fn measure_addon(b: &mut Bench, plugins: &Path, hook_runs: usize, notes_home: &Path) -> Result<(), String> {
+    eprintln!("measuring the addon…");
+    let flagship = Pack { label: "flagship".into(), skills: 20, dir: PathBuf::new(), toml: PathBuf::new() };
     let pkg = plugins.join("opencode");
     let script = format!(
         "const {{ execFileSync }} = require('node:child_process');\n\
@@ -538,8 +594,13 @@ pub fn run(root: &Path, quick: bool) -> Result<String, String> {
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let bins = crate::release_binary(root)?;
     let sw = bins.join(skillwright_cli::TRIPLE).join("skillwright");
-    let mut b = Bench { runs: if quick { 3 } else { 10 }, measures: Vec::new(), notes: Vec::new() };
-    let peers = install_peers(&work.join("peers"), &mut b.notes);
+    let mut b = Bench {
+        runs: if quick { 3 } else { 10 },
+        measures: Vec::new(),
+        writes: Vec::new(),
+        notes: Vec::new(),
+    };
+    let peers = peers::install(&work.join("peers"), &mut b.notes);
 
     let flagship = Pack {
         label: "flagship".into(),
@@ -551,21 +612,37 @@ pub fn run(root: &Path, quick: bool) -> Result<String, String> {
     let mut packs = vec![flagship];
     // Outside the repository: agnix skips git-ignored paths such as target/, and would then
     // "validate" nothing.
-    let packs_dir = std::env::temp_dir().join("skillwright-bench-packs");
+    // One directory per checkout, so that benches of two worktrees do not write the same packs.
+    let checkout = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        root.hash(&mut h);
+        h.finish() & 0xffff_ffff
+    };
+    let packs_dir = std::env::temp_dir().join(format!("skillwright-bench-packs-{checkout:08x}"));
     for &n in sizes {
         packs.push(synthetic(&packs_dir.join(format!("pack-{n}")), n)?);
     }
     for p in &packs {
         measure_pack(&mut b, &sw, &bins, &peers, p, &work)?;
     }
-    let plugins = work.join("out-flagship");
-    measure_hook(&mut b, &plugins, if quick { 20 } else { 200 }, &work.join("home"))?;
+    // The hook as Claude Code runs it, in the packages just built: its cost must not grow with
+    // the pack.
+    let hook_runs = if quick { 20 } else { 200 };
+    let runs = std::mem::replace(&mut b.runs, hook_runs);
+    let home = work.join("home");
+    for p in &packs {
+        measure_hook(&mut b, p, &work.join(format!("out-{}", p.label)), &home)?;
+    }
+    b.runs = runs;
+    measure_addon(&mut b, &work.join("out-flagship"), hook_runs, &home)?;
 
     let report = Report {
         machine: machine(),
         peers: peers.versions,
         runs: b.runs,
         measures: b.measures,
+        writes: b.writes,
         notes: b.notes,
     };
     let dest = if quick { work.clone() } else { root.join("docs") };

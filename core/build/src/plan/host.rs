@@ -7,8 +7,9 @@ use crate::render::{self, Tree};
 use crate::target::Target;
 use skillwright_model::context::{CONTEXT_PATH, Context, INDEX_PATH, summary};
 use skillwright_model::hookspec::EVENTS_PATH;
-use skillwright_model::skill::{SKILLWRIGHT_KEYS, SKILLWRIGHT_METADATA_KEYS, Skill};
+use skillwright_model::skill::{SKILLWRIGHT_KEYS, SKILLWRIGHT_METADATA_KEYS, Skill, SkillSet};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The files of `target`'s package (or of its part of the universal tree): the skills with the
 /// frontmatter keys in `skill_keys`, the context files, the rendered templates, the binaries.
@@ -26,25 +27,31 @@ pub(super) fn files(
     let prefix = if universal { String::new() } else { target.plugin_prefix(&pack.name) };
     let tree_prefix = target.plugin_prefix(&pack.name);
     let mut files: BTreeMap<String, File> = BTreeMap::new();
+    let mut lost_keys: BTreeMap<&str, usize> = BTreeMap::new();
+    let mds = shared.skill_mds.get(skill_keys).ok_or_else(|| Error::Output {
+        host: target.id.clone(),
+        path: "skills/".into(),
+        message: "internal: SKILL.md copies were not rendered for this host's keys".into(),
+    })?;
+    for ((skill, md), own) in inp.set.skills.iter().zip(mds).zip(&shared.skill_files) {
+        let ignored =
+            skill.raw.iter().map(|(k, _)| k.as_str()).filter(|k| target.ignored_keys.iter().any(|i| i == k));
+        for k in md.lost.iter().copied().chain(ignored) {
+            *lost_keys.entry(k).or_default() += 1;
+        }
+        let dir = format!("{prefix}skills/{}/", skill.dir);
+        share(&mut files, format!("{dir}SKILL.md"), &md.bytes);
+        for (rel, bytes) in own {
+            share(&mut files, format!("{dir}{rel}"), bytes);
+        }
+    }
+    let index_path = format!("{prefix}{INDEX_PATH}");
+    share(&mut files, index_path.clone(), &shared.index_json);
     let mut put = |path: String, bytes: Vec<u8>| {
         let exec = bytes.starts_with(b"#!");
         files.insert(path, File { bytes: bytes.into(), exec });
     };
-    let mut lost_keys: BTreeMap<&str, usize> = BTreeMap::new();
-    for skill in &inp.set.skills {
-        let (md, lost) = skill_md(skill, skill_keys);
-        let ignored =
-            skill.raw.iter().map(|(k, _)| k.as_str()).filter(|k| target.ignored_keys.iter().any(|i| i == k));
-        for k in lost.into_iter().chain(ignored) {
-            *lost_keys.entry(k).or_default() += 1;
-        }
-        put(format!("{prefix}skills/{}/SKILL.md", skill.dir), md);
-        for (rel, bytes) in &skill.files {
-            put(format!("{prefix}skills/{}/{rel}", skill.dir), bytes.clone());
-        }
-    }
     let static_context = context.render(None, &[]);
-    put(format!("{prefix}{INDEX_PATH}"), shared.index_json.clone());
     let mut context_json = serde_json::to_vec_pretty(context).unwrap_or_default();
     context_json.push(b'\n');
     put(format!("{prefix}{CONTEXT_PATH}"), context_json);
@@ -128,10 +135,11 @@ pub(super) fn files(
         };
         put(path, bytes);
     }
-    // Rendered JSON is checked and canonicalized; files a skill ships are its own business.
+    // Rendered JSON is checked and canonicalized (the index already is); files a skill ships are
+    // its own business.
     let skills_dir = format!("{prefix}skills/");
     for (path, file) in files.iter_mut() {
-        if path.ends_with(".json") && !path.starts_with(&skills_dir) {
+        if path.ends_with(".json") && !path.starts_with(&skills_dir) && *path != index_path {
             file.bytes = canonical_json(&target.id, path, &file.bytes, pack.version())?.into();
         }
     }
@@ -197,6 +205,83 @@ fn hook_table(inp: &Inputs, target: &Target) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
+/// Adds a file whose bytes another host's package may hold too (one allocation for all).
+fn share(files: &mut BTreeMap<String, File>, path: String, bytes: &Arc<[u8]>) {
+    let exec = bytes.starts_with(b"#!");
+    files.insert(path, File { bytes: Arc::clone(bytes), exec });
+}
+
+/// A skill's SKILL.md for hosts keeping some frontmatter keys, and the standard keys they lose.
+pub(super) struct SkillMd<'a> {
+    pub(super) bytes: Arc<[u8]>,
+    lost: Vec<&'a str>,
+}
+
+/// Every skill's SKILL.md for each list of kept keys, in skill order. A copy depends only on
+/// which of the skill's own keys are kept, so each skill is rendered once per distinct choice
+/// (once in all, when its keys are ones every host reads), and equal copies share one allocation.
+/// Skills are rendered on every core.
+pub(super) fn skill_mds<'a>(
+    set: &'a SkillSet,
+    key_lists: &[&'a [String]],
+) -> BTreeMap<&'a [String], Vec<SkillMd<'a>>> {
+    let order: Vec<usize> = (0..set.skills.len()).collect();
+    let per_skill = crate::parallel::map(&order, |&i| {
+        let skill: &'a Skill = &set.skills[i];
+        let mut done: Vec<(Vec<bool>, Arc<[u8]>)> = Vec::new();
+        key_lists
+            .iter()
+            .map(|keep| {
+                let kept: Vec<bool> = skill.raw.iter().map(|(k, _)| keep.iter().any(|x| x == k)).collect();
+                let (bytes, lost) = match done.iter().find(|(m, _)| *m == kept) {
+                    Some((_, b)) => (Arc::clone(b), lost_keys(skill, keep)),
+                    None => {
+                        let (md, lost) = skill_md(skill, keep);
+                        let md: Arc<[u8]> = md.into();
+                        done.push((kept, Arc::clone(&md)));
+                        (md, lost)
+                    }
+                };
+                SkillMd { bytes, lost }
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut out: BTreeMap<&[String], Vec<SkillMd>> = key_lists.iter().map(|k| (*k, Vec::new())).collect();
+    for mds in per_skill {
+        for (keep, md) in key_lists.iter().zip(mds) {
+            if let Some(v) = out.get_mut(keep) {
+                v.push(md);
+            }
+        }
+    }
+    out
+}
+
+/// The standard keys of `skill` that a host keeping `keep` loses (as [`skill_md`] counts them).
+fn lost_keys<'a>(skill: &'a Skill, keep: &[String]) -> Vec<&'a str> {
+    skill
+        .raw
+        .iter()
+        .filter(|(k, v)| {
+            carried(k, v).is_some() && !keep.iter().any(|x| x == k) && !SKILLWRIGHT_KEYS.contains(&k.as_str())
+        })
+        .map(|(k, _)| k.as_str())
+        .collect()
+}
+
+/// What a host's copy carries of the frontmatter entry `k: v`: `metadata` without skillwright's
+/// own keys (nothing, when they were all it held), every other value as it is.
+fn carried(k: &str, v: &serde_yaml::Value) -> Option<serde_yaml::Value> {
+    match (k, v) {
+        ("metadata", serde_yaml::Value::Mapping(m)) => {
+            let mut m = m.clone();
+            m.retain(|mk, _| !mk.as_str().is_some_and(|mk| SKILLWRIGHT_METADATA_KEYS.contains(&mk)));
+            (!m.is_empty()).then_some(serde_yaml::Value::Mapping(m))
+        }
+        _ => Some(v.clone()),
+    }
+}
+
 /// The host's copy of SKILL.md: only the frontmatter keys it reads, re-serialized safely, and
 /// the body verbatim. Returns the lost standard keys (skillwright's own keys are not a loss: the
 /// runtime reads them from the index). skillwright's keys are left out in both their forms, at
@@ -206,17 +291,7 @@ fn skill_md<'a>(skill: &'a Skill, keep: &[String]) -> (Vec<u8>, Vec<&'a str>) {
     let mut map = serde_yaml::Mapping::new();
     let mut lost = Vec::new();
     for (k, v) in &skill.raw {
-        let v = match (k.as_str(), v) {
-            ("metadata", serde_yaml::Value::Mapping(m)) => {
-                let mut m = m.clone();
-                m.retain(|mk, _| !mk.as_str().is_some_and(|mk| SKILLWRIGHT_METADATA_KEYS.contains(&mk)));
-                if m.is_empty() {
-                    continue;
-                }
-                serde_yaml::Value::Mapping(m)
-            }
-            _ => v.clone(),
-        };
+        let Some(v) = carried(k, v) else { continue };
         if keep.iter().any(|x| x == k) {
             map.insert(serde_yaml::Value::String(k.clone()), v);
         } else if !SKILLWRIGHT_KEYS.contains(&k.as_str()) {

@@ -12,10 +12,11 @@ use crate::render::{self, Tree};
 use crate::target::Target;
 use serde::Serialize;
 use skillwright_model::component::Components;
-use skillwright_model::context::{Context, Index};
+use skillwright_model::context::{Context, INDEX_PATH, Index};
 use skillwright_model::integrity::{self, Manifest};
 use skillwright_model::{Pack, SkillSet};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Target triples a package can carry binaries for (what the release workflow builds).
 pub const TRIPLES: &[&str] = &[
@@ -167,20 +168,42 @@ struct CtxSkill<'a> {
     dir: &'a str,
 }
 
+/// The files one skill ships besides SKILL.md: path relative to the skill dir, shared bytes.
+type SkillFiles<'a> = Vec<(&'a str, Arc<[u8]>)>;
+
 /// What every host's package shares, computed once per build.
 struct Shared<'a> {
-    /// The skill index (`hooks/skills.json`).
-    index: Index,
-    /// Its bytes.
-    index_json: Vec<u8>,
+    /// The session context without its payload shapes (the same for every host).
+    context: Context,
+    /// The skill index (`hooks/skills.json`), canonical JSON.
+    index_json: Arc<[u8]>,
     /// sha256 of each bundled binary, by its key in [`Inputs::binaries`].
     bin_hashes: BTreeMap<&'a str, String>,
+    /// sha256 of the files every host shares (skill copies, skill files, the index), by the
+    /// address of their bytes: each is hashed once for all hosts' manifests.
+    hashes: HashMap<usize, String>,
+    /// The files each skill ships besides SKILL.md, in skill order: one allocation each, shared
+    /// by every host's copy.
+    skill_files: Vec<SkillFiles<'a>>,
+    /// Each skill's SKILL.md as a host keeping the given frontmatter keys gets it, in skill
+    /// order, with the standard keys it loses: rendered once per distinct list of keys, and
+    /// equal copies share one allocation.
+    skill_mds: BTreeMap<&'a [String], Vec<host::SkillMd<'a>>>,
 }
 
 impl Shared<'_> {
     /// The precomputed context for a package serving `targets`.
     fn context(&self, targets: &[&Target]) -> Context {
-        Context::of(&self.index, targets.iter().map(|t| (t.id.clone(), t.payload_shape())).collect())
+        let payloads = targets.iter().map(|t| (t.id.clone(), t.payload_shape())).collect();
+        Context { payloads, ..self.context.clone() }
+    }
+
+    /// The sha256 of `bytes`: computed before if they are shared bytes.
+    fn sha256(&self, bytes: &Arc<[u8]>) -> String {
+        match self.hashes.get(&(bytes.as_ptr() as usize)) {
+            Some(h) => h.clone(),
+            None => integrity::sha256(bytes),
+        }
     }
 }
 
@@ -189,17 +212,43 @@ pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
     let index = Index::of(inp.pack, inp.set);
     let mut index_json = serde_json::to_vec_pretty(&index).unwrap_or_default();
     index_json.push(b'\n');
+    let first = inp.targets.first().map_or(UNIVERSAL, |t| t.id.as_str());
+    let index_json: Arc<[u8]> =
+        json::canonical_json(first, INDEX_PATH, &index_json, inp.pack.version())?.into();
+    let context = Context::of(&index, BTreeMap::new());
     let bin_hashes = inp.binaries.iter().map(|(k, v)| (k.as_str(), integrity::sha256(v))).collect();
-    let shared = Shared { index, index_json, bin_hashes };
+    let skill_files: Vec<SkillFiles> = inp
+        .set
+        .skills
+        .iter()
+        .map(|s| s.files.iter().map(|(k, v)| (k.as_str(), Arc::from(&v[..]))).collect())
+        .collect();
+    let universal_keys = universal::skill_keys(&inp.targets);
+    let mut key_lists: Vec<&[String]> = if inp.layout == Layout::Universal {
+        vec![&universal_keys[..]]
+    } else {
+        inp.targets.iter().map(|t| &t.skill_keys[..]).collect()
+    };
+    key_lists.sort();
+    key_lists.dedup();
+    let skill_mds = host::skill_mds(inp.set, &key_lists);
+    let mut distinct: BTreeMap<usize, &Arc<[u8]>> = BTreeMap::new();
+    let all_mds = skill_mds.values().flatten().map(|m| &m.bytes);
+    for b in all_mds.chain(skill_files.iter().flatten().map(|(_, b)| b)).chain([&index_json]) {
+        distinct.insert(b.as_ptr() as usize, b);
+    }
+    let distinct: Vec<(usize, &Arc<[u8]>)> = distinct.into_iter().collect();
+    let hashes = crate::parallel::map(&distinct, |(at, b)| (*at, integrity::sha256(b))).into_iter().collect();
+    let shared = Shared { context, index_json, bin_hashes, hashes, skill_files, skill_mds };
     let mut packages = Vec::new();
     if inp.layout == Layout::Universal {
-        packages.push(universal::plan(inp, &shared)?);
+        packages.push(universal::plan(inp, &shared, &universal_keys)?);
     } else {
         // Hosts are independent: plan them on every core, in host order.
         let planned = crate::parallel::map(&inp.targets, |target| -> Result<Package, Error> {
             let context = shared.context(&[target]);
             let body = host::files(inp, target, &target.skill_keys, &shared, &context, None)?;
-            Ok(seal(inp, target.id.clone(), target.display.clone(), body, &shared.bin_hashes))
+            Ok(seal(inp, target.id.clone(), target.display.clone(), body, &shared))
         });
         for p in planned {
             packages.push(p?);
@@ -221,13 +270,7 @@ struct Body {
 }
 
 /// Adds integrity.json (and integrity.sig when signing) over the plugin's files.
-fn seal(
-    inp: &Inputs,
-    host: String,
-    display: String,
-    body: Body,
-    bin_hashes: &BTreeMap<&str, String>,
-) -> Package {
+fn seal(inp: &Inputs, host: String, display: String, body: Body, shared: &Shared) -> Package {
     let Body { mut files, bins, loss, prefix } = body;
     let mut manifest = Manifest {
         format: 1,
@@ -241,8 +284,8 @@ fn seal(
                 p.strip_prefix(&prefix).map(|rel| {
                     // Binaries are hashed once for all hosts.
                     let hash = match bins.get(rel) {
-                        Some(key) => bin_hashes[key.as_str()].clone(),
-                        None => integrity::sha256(&f.bytes),
+                        Some(key) => shared.bin_hashes[key.as_str()].clone(),
+                        None => shared.sha256(&f.bytes),
                     };
                     (rel.to_string(), hash)
                 })

@@ -10,10 +10,7 @@ use std::collections::BTreeMap;
 
 /// Plans the one tree. Every host's plugin sits at its root; `hooks/context.json` carries every
 /// host's payload shape.
-pub(super) fn plan(inp: &Inputs, shared: &Shared) -> Result<Package, Error> {
-    // One skills/ for every host: only the frontmatter keys all of them read.
-    let mut keys: Vec<String> = inp.targets.first().map(|t| t.skill_keys.clone()).unwrap_or_default();
-    keys.retain(|k| inp.targets.iter().all(|t| t.skill_keys.contains(k)));
+pub(super) fn plan(inp: &Inputs, shared: &Shared, keys: &[String]) -> Result<Package, Error> {
     let mut merged = Body::default();
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let empty = Tree::new();
@@ -42,7 +39,7 @@ pub(super) fn plan(inp: &Inputs, shared: &Shared) -> Result<Package, Error> {
     };
     let mut bodies = Vec::new();
     for t in &inp.targets {
-        bodies.push((t.id.clone(), super::host::files(inp, t, &keys, shared, &context, Some(&parts))?));
+        bodies.push((t.id.clone(), super::host::files(inp, t, keys, shared, &context, Some(&parts))?));
     }
     let mut shared_body = Body::default();
     for (path, bytes) in render::render(UNIVERSAL, shared_tree, &ctx, &inp.pack.name)? {
@@ -102,7 +99,14 @@ pub(super) fn plan(inp: &Inputs, shared: &Shared) -> Result<Package, Error> {
             ),
         );
     }
-    Ok(seal(inp, UNIVERSAL.into(), "All hosts (one tree)".into(), merged, &shared.bin_hashes))
+    Ok(seal(inp, UNIVERSAL.into(), "All hosts (one tree)".into(), merged, shared))
+}
+
+/// One skills/ for every host: only the frontmatter keys all of them read.
+pub(super) fn skill_keys(targets: &[&crate::target::Target]) -> Vec<String> {
+    let mut keys: Vec<String> = targets.first().map(|t| t.skill_keys.clone()).unwrap_or_default();
+    keys.retain(|k| targets.iter().all(|t| t.skill_keys.contains(k)));
+    keys
 }
 
 /// The pack's hooks for the hosts that share one hooks file in the universal tree, by the hosts'
