@@ -238,6 +238,9 @@ pub fn build(opts: &Options, binaries: impl Into<Bundle>) -> Result<Outcome, Err
 /// A build (not `--check`) first reads the stamp the last build left beside the output: when
 /// it shows that no input changed, the build returns at once with [`Outcome::up_to_date`] set.
 pub fn build_with(opts: &Options, bundle: &Bundle, progress: &dyn Progress) -> Result<Outcome, Error> {
+    if !opts.check {
+        write::refuse_out(&opts.out, &opts.skills)?;
+    }
     let stamp_path = stamp::path(&opts.out, opts.layout);
     let key = (!opts.check).then(|| stamp_key(opts, bundle));
     if let Some(key) = &key
@@ -356,6 +359,13 @@ pub fn build_with(opts: &Options, bundle: &Bundle, progress: &dyn Progress) -> R
             let _ = std::fs::remove_file(&stamp_path);
         }
     } else {
+        // One build at a time writes here; this one holds the lock until its stamp is saved.
+        let _lock = write::lock(&opts.out, || {
+            progress.waiting(&format!(
+                "another build is writing into {}; waiting for it to finish",
+                opts.out.display()
+            ))
+        })?;
         // No stamp may vouch for a half-written output.
         match std::fs::remove_file(&stamp_path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

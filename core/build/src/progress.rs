@@ -8,6 +8,9 @@ pub trait Progress: Sync {
     fn step(&self, _what: &str, _total: u64) {}
     /// `n` more units of the current step are done.
     fn advance(&self, _n: u64) {}
+    /// The build is held up by something the user should hear about at once (another build
+    /// writing into the same output directory).
+    fn waiting(&self, _why: &str) {}
 }
 
 /// Reports nothing.

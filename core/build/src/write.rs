@@ -26,10 +26,13 @@ pub enum Error {
     /// The output would leave `--out` or pass through a symlink.
     #[error("refusing to write {0}: {1}")]
     Unsafe(String, &'static str),
-    /// A host directory holds files an earlier build did not write.
+    /// The output holds files an earlier build did not write where this one would write (in a
+    /// host's directory, at a host directory's name, the report's or the ledger's).
     #[error(
-        "refusing to replace {0}: skillwright did not write it ({1} such file(s) in that package directory); \
-         move them away or choose another --out"
+        "refusing to replace {}: skillwright did not write it{}; move {} away or choose another --out",
+        .0.display(),
+        if *.1 > 1 { format!(" ({} such files in that package directory)", .1) } else { String::new() },
+        if *.1 > 1 { "them" } else { "it" }
     )]
     Foreign(PathBuf, usize),
 }
@@ -87,15 +90,26 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
     }
     std::fs::create_dir_all(out).map_err(io(out))?;
     let ledger_path = out.join(LEDGER);
-    let previous: BTreeSet<String> =
-        std::fs::read(&ledger_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let previous = read_ledger(&ledger_path)?;
     let files = outputs(plan);
+    // A report that is not ours (a user's own REPORT.md) is never replaced.
+    let report_path = out.join(plan.report_name);
+    if !previous.contains(plan.report_name)
+        && std::fs::symlink_metadata(&report_path).is_ok()
+        && !unchanged(&report_path, &files[plan.report_name])
+    {
+        return Err(Error::Foreign(report_path, 1));
+    }
     // Check every host before touching any, so a refusal leaves the whole output as it was.
     let mut listed = Vec::new();
     for p in &plan.packages {
         recover(out, &p.host)?;
         guard_symlinks(out, &p.host)?;
         let dest = out.join(&p.host);
+        // Something else by a host's name (a file, a FIFO) is not a package to replace.
+        if std::fs::symlink_metadata(&dest).is_ok_and(|m| !m.is_dir()) {
+            return Err(Error::Foreign(dest, 1));
+        }
         let on_disk = skillwright_model::integrity::list_files(&dest);
         let foreign: Vec<&String> = on_disk
             .iter()
@@ -164,7 +178,6 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
         summary.removed += gone;
     }
     let report = &files[plan.report_name];
-    let report_path = out.join(plan.report_name);
     if std::fs::read(&report_path).ok().as_deref() != Some(&report.bytes[..]) {
         write_atomic(&report_path, &report.bytes, false)?;
         summary.written += 1;
@@ -182,6 +195,87 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
     }));
     write_ledger(&ledger_path, &ledger)?;
     Ok(summary)
+}
+
+/// The files earlier builds wrote, from the ledger (none when there is no ledger). A file at the
+/// ledger's name that is not one is refused, never overwritten.
+fn read_ledger(path: &Path) -> Result<BTreeSet<String>, Error> {
+    use skillwright_model::fsio::{Links, ReadError, read_bounded};
+    match read_bounded(path, 64 << 20, Links::Refuse) {
+        Err(e) if e.is_not_found() => Ok(BTreeSet::new()),
+        Err(ReadError::Io(_, e)) => Err(Error::Io { path: path.to_path_buf(), source: e }),
+        Err(_) => Err(Error::Foreign(path.to_path_buf(), 1)),
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| Error::Foreign(path.to_path_buf(), 1)),
+    }
+}
+
+/// One build at a time writes into an output directory: the lock file beside the packages.
+pub const LOCK: &str = ".skillwright.lock";
+
+/// An exclusive hold on an output directory; released when dropped (or when the process dies).
+#[derive(Debug)]
+pub struct Lock(#[allow(dead_code)] std::fs::File);
+
+/// Takes `out`'s lock, creating `out` if needed. When another build holds it, calls `waiting`
+/// once, then waits for that build to finish.
+pub fn lock(out: &Path, waiting: impl FnOnce()) -> Result<Lock, Error> {
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let path = out.join(LOCK);
+    let file = skillwright_model::fsio::open_lock_file(&path).map_err(io(&path))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            waiting();
+            file.lock().map_err(io(&path))?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(Error::Io { path, source: e }),
+    }
+    Ok(Lock(file))
+}
+
+/// Refuses an output directory that is the file-system root, the user's home directory, or the
+/// skills root itself (whose next read would take the packages for skills).
+pub fn refuse_out(out: &Path, skills: &Path) -> Result<(), Error> {
+    let out_abs = resolved(out);
+    if out_abs.parent().is_none() {
+        return Err(Error::Unsafe(
+            out.display().to_string(),
+            "it is the root of the file system; choose a directory for the packages, e.g. `--out dist`",
+        ));
+    }
+    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).filter(|h| !h.is_empty());
+    if home.is_some_and(|h| resolved(Path::new(&h)) == out_abs) {
+        return Err(Error::Unsafe(
+            out.display().to_string(),
+            "it is your home directory; choose a directory for the packages, e.g. `--out dist`",
+        ));
+    }
+    if out_abs == resolved(skills) {
+        return Err(Error::Unsafe(
+            out.display().to_string(),
+            "it is the skills root, where the packages would be read as skills",
+        ));
+    }
+    Ok(())
+}
+
+/// `p` made absolute with its existing part's symlinks resolved (the rest as written).
+fn resolved(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(c) = existing.canonicalize() {
+            return rest.iter().rev().fold(c, |acc: PathBuf, seg| acc.join(seg));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return abs,
+        }
+    }
 }
 
 fn write_ledger(path: &Path, entries: &BTreeSet<String>) -> Result<(), Error> {

@@ -278,6 +278,8 @@ struct Bar {
     bar: indicatif::ProgressBar,
     start: std::time::Instant,
     wanted: bool,
+    /// Not `--quiet`: a wait for another build is said even where no bar is drawn.
+    say: bool,
     shown: std::sync::atomic::AtomicBool,
 }
 
@@ -290,6 +292,7 @@ impl Bar {
             bar: indicatif::ProgressBar::hidden(),
             start: std::time::Instant::now(),
             wanted: wanted && tty && !ci && !dumb,
+            say: wanted,
             shown: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -307,6 +310,12 @@ impl Bar {
 }
 
 impl skillwright_build::progress::Progress for Bar {
+    fn waiting(&self, why: &str) {
+        if self.say {
+            self.bar.suspend(|| errln!("{why}"));
+        }
+    }
+
     fn step(&self, what: &str, total: u64) {
         let style = if total == 0 {
             indicatif::ProgressStyle::with_template("{spinner} {msg}")

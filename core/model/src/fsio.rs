@@ -107,18 +107,23 @@ pub fn read_tail(path: &Path, limit: u64, links: Links) -> Result<Vec<u8>, ReadE
 /// symlink, FIFO or anything else that is not a regular file is refused before it can block.
 pub fn lock(path: &Path) -> std::io::Result<std::fs::File> {
     let file = open_lock_file(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("{}: not a regular file", path.display()),
-        ));
-    }
     file.lock()?;
     Ok(file)
 }
 
+/// Opens (creating it, mode 0600) the lock file `path` without locking it; a symlink, FIFO or
+/// anything else that is not a regular file is refused before it can block.
+pub fn open_lock_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let file = open_lock(path)?;
+    if !file.metadata()?.is_file() {
+        // Callers name the path.
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    Ok(file)
+}
+
 #[cfg(unix)]
-fn open_lock_file(path: &Path) -> std::io::Result<std::fs::File> {
+fn open_lock(path: &Path) -> std::io::Result<std::fs::File> {
     use rustix::fs::{Mode, OFlags, open};
     let flags = OFlags::RDWR
         | OFlags::CREATE
@@ -130,7 +135,7 @@ fn open_lock_file(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 #[cfg(not(unix))]
-fn open_lock_file(path: &Path) -> std::io::Result<std::fs::File> {
+fn open_lock(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path)
 }
 
