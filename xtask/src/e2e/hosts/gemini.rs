@@ -1,17 +1,69 @@
 //! Gemini CLI: `extensions validate`, `install` and `list`, then `gemini -p` on the fake Gemini API.
 
+use super::{Drive, SkillRead};
 use crate::e2e::Layout;
-use crate::e2e::checks::{context_sent, json_in, printed, same_skills};
+use crate::e2e::checks::{Listed, context_sent, json_in, names, printed, same_skills};
 use crate::e2e::package::Pack;
-use crate::e2e::report::{Report, expect, fail};
+use crate::e2e::report::{Check, Failure, Report, expect, fail};
 use crate::e2e::space::Space;
 use crate::e2e::{PROMPT, QUICK, REPLY};
 use crate::files::write_in;
+use serde_json::Value;
 use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
 
-pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
+pub(super) const DRIVE: Drive = Drive {
+    session,
+    install,
+    mcp_tool: Some("mcp_{server}_{tool}"),
+    // Its read tool refuses paths outside the workspace: the model loads the skill by name.
+    read_skill: Some(SkillRead::Tool { name: "activate_skill", args: r#"{"name": "{skill}"}"# }),
+    shell: Some("run_shell_command"),
+};
+
+/// `gemini -p` in a trusted folder, with `tool` allowed (in `-p` a tool that would need
+/// confirmation is not even offered to the model).
+fn session(space: &Space, prompt: &str, tool: &str) -> Command {
+    space.command_with("gemini", &["-p", prompt, "--skip-trust", "-o", "json", "--allowed-tools", tool])
+}
+
+/// `extensions install --consent`.
+fn install(space: &Space, package: &Path, pack: &Pack) -> Check {
+    let package = package.display().to_string();
+    let out = space.run(
+        &format!("{}-install", pack.name),
+        "gemini",
+        &["extensions", "install", &package, "--consent"],
+        QUICK,
+    );
+    out.require_success()?;
+    printed(&out, &format!("{}{}", out.stdout, out.stderr), "installed successfully")?;
+    Ok(String::new())
+}
+
+/// The pack's entry in `extensions list -o json` (printed on stderr).
+fn listed(space: &Space, pack: &Pack, label: &str) -> Result<Value, Failure> {
+    let out = space.run(label, "gemini", &["extensions", "list", "-o", "json"], QUICK);
+    out.require_success()?;
+    let v = json_in(&out.stderr).or_else(|_| json_in(&out.stdout))?;
+    let entry = v.as_array().into_iter().flatten().find(|e| e["name"] == pack.name.as_str()).cloned();
+    entry.ok_or_else(|| out.with_tail(fail(format!("{} not listed", pack.name))))
+}
+
+/// Agents and MCP servers from `extensions list`; Gemini CLI lists no commands.
+pub(super) fn components(space: &Space, pack: &Pack) -> Result<Listed, Failure> {
+    let entry = listed(space, pack, "components")?;
+    Ok(Listed {
+        commands: None,
+        agents: Some(names(&entry["agents"], "")),
+        mcp: Some(names(&entry["mcpServers"], "")),
+    })
+}
+
+pub(super) fn check(space: &mut Space, pack: &Pack, report: &mut Report) {
     space.env = vec![
-        ("GOOGLE_GEMINI_BASE_URL".into(), space.ctx.server.url()),
+        ("GOOGLE_GEMINI_BASE_URL".into(), space.model_url()),
         ("GEMINI_API_KEY".into(), "dummy".into()),
         // Without it `extensions install` asks on /dev/tty whether to trust the workspace.
         ("GEMINI_CLI_TRUST_WORKSPACE".into(), "true".into()),
@@ -32,24 +84,12 @@ pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
         })()
     });
 
-    report.record(&host, "extensions install --consent", {
-        let out = space.run("install", "gemini", &["extensions", "install", &package, "--consent"], QUICK);
-        (|| {
-            out.require_success()?;
-            printed(&out, &format!("{}{}", out.stdout, out.stderr), "installed successfully")?;
-            Ok(String::new())
-        })()
-    });
+    report.record(&host, "extensions install --consent", install(space, &space.package, pack));
 
     report.record(&host, "extensions list -o json", {
-        // It prints the JSON on stderr.
-        let out = space.run("list", "gemini", &["extensions", "list", "-o", "json"], QUICK);
         let installed = space.home.join(".gemini/extensions").join(&pack.name);
         (|| {
-            out.require_success()?;
-            let v = json_in(&out.stderr).or_else(|_| json_in(&out.stdout))?;
-            let entry = v.as_array().into_iter().flatten().find(|e| e["name"] == pack.name.as_str());
-            let entry = entry.ok_or_else(|| fail(format!("{} not listed", pack.name)))?;
+            let entry = &listed(space, pack, "list")?;
             expect(entry["isActive"] == true, || "not active".into())?;
             expect(entry["version"] == pack.version.as_str(), || format!("version {}", entry["version"]))?;
             let seen: BTreeSet<String> = entry["skills"]
