@@ -88,6 +88,14 @@ pub(super) fn read_json(path: &Path) -> Result<Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The lines of the universal tree's loss report (`REPORT-universal.md` of a plugins tree) about
+/// the host named `display`, without that name.
+pub(super) fn universal_losses(plugins: &Path, display: &str) -> Vec<String> {
+    let report = fs::read_to_string(plugins.join("REPORT-universal.md")).unwrap_or_default();
+    let prefix = format!("- {display}: ");
+    report.lines().filter_map(|l| l.strip_prefix(&prefix)).map(String::from).collect()
+}
+
 /// What the loss report (`REPORT.md` of a plugins tree) says `host`'s package does not carry of
 /// the pack's commands, agents and MCP servers: lines such as "2 agents not carried: … (`a`,
 /// `b`)" or "MCP server `x` not carried: …" in the host's section.

@@ -7,7 +7,7 @@ use super::fake_model::Act;
 use super::hosts::{Drive, SkillRead};
 use super::package::Pack;
 use super::process::{Output, exec};
-use super::report::{Check, Failure, expect, fail, truncate};
+use super::report::{Check, Failure, Report, expect, fail, truncate};
 use super::space::Space;
 use super::{GUARD_MARKER, GUARD_REASON, QUICK};
 use serde_json::{Value, json};
@@ -77,22 +77,19 @@ fn feedback(space: &Space, pack: &Pack, skill: &str, label: &str) -> Result<Valu
         .ok_or_else(|| out.with_tail(fail(format!("feedback has no entry for {skill}"))))
 }
 
-/// The tool sessions `drive` asks for, each recorded as one check.
-pub(super) fn check(space: &Space, pack: &Pack, drive: &Drive, report: &mut super::report::Report) {
-    let host = space.label.clone();
+/// The MCP round trip, where `drive` asks for it.
+pub(super) fn check(space: &Space, pack: &Pack, drive: &Drive, report: &mut Report) {
     if let Some(tool) = drive.mcp_tool {
-        report.record(
-            &host,
-            &format!("MCP round trip: the model calls {MCP_SERVER}'s {MCP_TOOL}"),
-            mcp(space, pack, drive, tool),
-        );
+        let what = format!("MCP round trip: the model calls {MCP_SERVER}'s {MCP_TOOL}");
+        report.record(&space.label, &what, mcp(space, pack, drive, tool));
     }
+}
+
+/// The skill-usage session, where `drive` asks for it (the host runs the package's hooks).
+pub(super) fn check_hooks(space: &Space, pack: &Pack, drive: &Drive, report: &mut Report) {
     if let Some(read) = &drive.read_skill {
-        report.record(
-            &host,
-            "skill usage: reading a skill leaves a `used` record",
-            skill_usage(space, pack, drive, read),
-        );
+        let what = "skill usage: reading a skill leaves a `used` record";
+        report.record(&space.label, what, skill_usage(space, pack, drive, read));
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{Drive, SkillRead};
 use crate::e2e::checks::{Listed, names, replied_with_context, role_at, same_skills, strings};
-use crate::e2e::package::{Pack, marketplace_name, read_json};
+use crate::e2e::package::{Pack, marketplace_name, read_json, universal_losses};
 use crate::e2e::process::{kill_tree, read_lossy, spawn};
 use crate::e2e::report::{Check, Failure, Report, expect, fail, tail, truncate};
 use crate::e2e::space::Space;
@@ -20,12 +20,42 @@ use std::time::Instant;
 pub(super) const DRIVE: Drive = Drive {
     session,
     install,
+    runs_hooks,
     // A namespace `mcp__<server>` holding the server's tools by their own names.
     mcp_tool: Some("{tool}"),
     // No read tool: the model reads with its shell (`cat`).
     read_skill: Some(SkillRead::File("exec_command")),
     shell: Some("exec_command"),
 };
+
+/// The display name the loss reports give Codex.
+const DISPLAY: &str = "OpenAI Codex";
+
+/// Whether Codex loads the package as an Agent Plugin: a root plugin.json with the Agent Plugins
+/// `$schema` (the universal tree has one), which it prefers to `.codex-plugin/` and which carries
+/// no hooks and no commands.
+fn agent_plugin(pack: &Pack) -> bool {
+    read_json(&pack.root.join("plugin.json"))
+        .is_ok_and(|m| m["$schema"].as_str().is_some_and(|s| s.starts_with("https://agent-plugins.org/")))
+}
+
+/// As an Agent Plugin it runs none of the package's hooks: then the loss report must say so.
+fn no_hooks_reported(space: &Space) -> Result<String, Failure> {
+    let lines = universal_losses(&space.ctx.plugins, DISPLAY);
+    let reads = lines.iter().find(|l| l.starts_with("reads the universal tree as "));
+    let hooks = lines.iter().find(|l| l.contains("has no hooks"));
+    match (reads, hooks) {
+        (Some(_), Some(hooks)) => Ok(format!("the loss report says: {}", truncate(hooks, 90))),
+        _ => Err(fail(format!(
+            "the universal loss report does not say that {DISPLAY} runs no hooks here: {lines:?}"
+        ))),
+    }
+}
+
+/// Whether Codex runs the package's hooks (Ok(false): it does not, and the loss report says so).
+fn runs_hooks(space: &Space, pack: &Pack) -> Result<bool, Failure> {
+    if agent_plugin(pack) { no_hooks_reported(space).map(|_| false) } else { Ok(true) }
+}
 
 /// `codex exec` with the plugin hooks trusted and tool calls (MCP ones too) not asked about.
 fn session(space: &Space, prompt: &str, _tool: &str) -> Command {
@@ -165,13 +195,29 @@ pub(super) fn check(space: &mut Space, pack: &Pack, report: &mut Report) {
                 let command = hook["command"].as_str().unwrap_or_default();
                 expect(!command.contains("${"), || format!("unresolved command {command}"))?;
             }
+            if agent_plugin(pack) {
+                return no_hooks_reported(space).map(|said| format!("none, as an Agent Plugin; {said}"));
+            }
             let status: BTreeSet<&str> = ours.iter().filter_map(|h| h["trustStatus"].as_str()).collect();
             Ok(format!("{events:?}, {status:?}"))
         })()
     });
 
+    let args = ["exec", "--skip-git-repo-check", "--dangerously-bypass-hook-trust", PROMPT];
+    if agent_plugin(pack) {
+        report.record(&host, "codex exec: no session context, as the loss report says", {
+            let (out, requests) = space.session("exec", space.command_with("codex", &args));
+            (|| {
+                out.require_success()?;
+                let sent = requests.iter().any(|r| r["body"].to_string().contains(&pack.context));
+                expect(!sent, || "the context reached the model: the loss report is wrong".into())
+                    .map_err(|f| out.with_tail(f))?;
+                no_hooks_reported(space)
+            })()
+        });
+        return;
+    }
     report.record(&host, "codex exec: session context in /v1/responses", {
-        let args = ["exec", "--skip-git-repo-check", "--dangerously-bypass-hook-trust", PROMPT];
         let (out, requests) = space.session("exec", space.command_with("codex", &args));
         replied_with_context(
             &out,
@@ -184,8 +230,12 @@ pub(super) fn check(space: &mut Space, pack: &Pack, report: &mut Report) {
     });
 }
 
-/// The events of the hooks file the package's manifest names, lowercase, one per handler.
+/// The events of the hooks file the package's manifest names, lowercase, one per handler (none
+/// when Codex loads the package as an Agent Plugin).
 fn hook_events(pack: &Pack) -> Result<Vec<String>, Failure> {
+    if agent_plugin(pack) {
+        return Ok(Vec::new());
+    }
     let manifest = read_json(&pack.root.join(".codex-plugin/plugin.json")).map_err(fail)?;
     let file = manifest["hooks"].as_str().ok_or_else(|| fail("the manifest names no hooks file"))?;
     let hooks = read_json(&pack.root.join(file)).map_err(fail)?;

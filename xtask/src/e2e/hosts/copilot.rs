@@ -18,6 +18,7 @@ use std::process::Command;
 pub(super) const DRIVE: Drive = Drive {
     session,
     install,
+    runs_hooks: super::runs_hooks,
     mcp_tool: Some("{server}-{tool}"),
     // Its read tool refuses paths outside the workspace in `-p`: the model loads the skill by name.
     read_skill: Some(SkillRead::Tool { name: "skill", args: r#"{"skill": "{skill}"}"# }),

@@ -16,6 +16,7 @@ use std::process::Command;
 pub(super) const DRIVE: Drive = Drive {
     session,
     install,
+    runs_hooks: super::runs_hooks,
     mcp_tool: Some("mcp_{server}_{tool}"),
     // Its read tool refuses paths outside the workspace: the model loads the skill by name.
     read_skill: Some(SkillRead::Tool { name: "activate_skill", args: r#"{"name": "{skill}"}"# }),

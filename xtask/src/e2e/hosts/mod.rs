@@ -57,6 +57,9 @@ pub(super) struct Drive {
     /// Installs another package (`package`, holding `pack`) into the space as the host's own
     /// checks install the flagship: the guard pack.
     pub install: fn(&Space, &Path, &Pack) -> Check,
+    /// Whether it runs the package's hooks (the skill-usage and guard checks need them): Ok(false)
+    /// where it does not and the loss report says so, an error where the report does not.
+    pub runs_hooks: fn(&Space, &Pack) -> Result<bool, Failure>,
     /// The pack's MCP tool as the model sees it (`{pack}`, `{server}`, `{tool}`): the round trip
     /// runs where it is set.
     pub mcp_tool: Option<&'static str>,
@@ -64,6 +67,11 @@ pub(super) struct Drive {
     pub read_skill: Option<SkillRead>,
     /// The host's shell tool: the guard check runs where it is set.
     pub shell: Option<&'static str>,
+}
+
+/// For [`Drive::runs_hooks`]: a host that runs every package's hooks.
+fn runs_hooks(_: &Space, _: &Pack) -> Result<bool, Failure> {
+    Ok(true)
 }
 
 /// How the model reads a skill.
@@ -258,6 +266,15 @@ pub(super) fn check(ctx: &Ctx, id: &str, layout: Layout, report: &mut Report) {
     }
     let Some(drive) = &host.drive else { return };
     tools::check(&space, &pack, drive, report);
+    match (drive.runs_hooks)(&space, &pack) {
+        Ok(true) => {}
+        Ok(false) => {
+            let said = "it runs none of this package's hooks, and its loss report says so";
+            return report.record(&label, "skill usage and guard: not run", Ok(said.into()));
+        }
+        Err(failure) => return report.record(&label, "skill usage and guard", Err(failure)),
+    }
+    tools::check_hooks(&space, &pack, drive, report);
     if let Some(shell) = drive.shell {
         // The guard pack, built in the same layout, installed beside the flagship.
         let source = ctx.guard.join(match layout {

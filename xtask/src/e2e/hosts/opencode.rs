@@ -17,6 +17,7 @@ use std::process::Command;
 pub(super) const DRIVE: Drive = Drive {
     session,
     install,
+    runs_hooks: super::runs_hooks,
     mcp_tool: Some("{server}_{tool}"),
     // Its read tool asks before reading outside the project (refused in `run`), and its skill
     // tool needs ripgrep, which it fetches online.
