@@ -96,17 +96,28 @@ pub(super) fn universal_losses(plugins: &Path, display: &str) -> Vec<String> {
     report.lines().filter_map(|l| l.strip_prefix(&prefix)).map(String::from).collect()
 }
 
+/// The lines of the loss report (`REPORT.md` of a plugins tree) about `host`'s own package,
+/// without their `- `.
+pub(super) fn host_losses(plugins: &Path, host: &str) -> Vec<String> {
+    let report = fs::read_to_string(plugins.join("REPORT.md")).unwrap_or_default();
+    section(&report, host).lines().filter_map(|l| l.strip_prefix("- ")).map(String::from).collect()
+}
+
+/// The section of a loss report about `host` (`## Display (`host`)`), or "".
+fn section<'r>(report: &'r str, host: &str) -> &'r str {
+    let heading = format!("(`{host}`)");
+    report
+        .split("\n## ")
+        .find(|s| s.lines().next().is_some_and(|l| l.trim_end().ends_with(&heading)))
+        .unwrap_or_default()
+}
+
 /// What the loss report (`REPORT.md` of a plugins tree) says `host`'s package does not carry of
 /// the pack's commands, agents and MCP servers: lines such as "2 agents not carried: … (`a`,
 /// `b`)" or "MCP server `x` not carried: …" in the host's section.
 pub(super) fn not_carried(report: &str, host: &str) -> Components {
     let mut lost = Components::default();
-    let heading = format!("(`{host}`)");
-    let section = report
-        .split("\n## ")
-        .find(|s| s.lines().next().is_some_and(|l| l.trim_end().ends_with(&heading)))
-        .unwrap_or_default();
-    for line in section.lines().filter(|l| l.starts_with("- ") && l.contains(" not carried")) {
+    for line in section(report, host).lines().filter(|l| l.starts_with("- ") && l.contains(" not carried")) {
         let (head, _) = line.split_once(" not carried").unwrap_or_default();
         let kind = match () {
             _ if head.contains("command") => &mut lost.commands,

@@ -12,6 +12,8 @@ pub(super) struct Output {
     /// None when it did not start or was killed.
     code: Option<i32>,
     timed_out: bool,
+    /// Killed because what it was run for had happened (see [`exec_until`]).
+    pub stopped: bool,
     timeout: Duration,
     pub stdout: String,
     pub stderr: String,
@@ -30,6 +32,7 @@ impl Output {
     pub fn status_text(&self) -> String {
         match self.code {
             _ if self.timed_out => format!("timed out after {} s", self.timeout.as_secs()),
+            _ if self.stopped => "stopped once done".into(),
             Some(code) => format!("exit {code}"),
             None if self.started => "killed by a signal".into(),
             None => "did not start".into(),
@@ -60,11 +63,24 @@ impl Output {
 /// Runs `cmd` with stdout and stderr to `log.out` and `log.err`, and stdin from `input` (or
 /// nothing); kills its process group when it runs past `timeout`. Output goes to files, never
 /// pipes: Node and Bun exit before a pipe drains, which cuts big JSON at 64 KiB.
-pub(super) fn exec(mut cmd: Command, timeout: Duration, log: &Path, input: Option<&str>) -> Output {
+pub(super) fn exec(cmd: Command, timeout: Duration, log: &Path, input: Option<&str>) -> Output {
+    exec_until(cmd, timeout, log, input, &|| false)
+}
+
+/// [`exec`], which also kills the command (and marks it `stopped`) as soon as `done()` holds:
+/// for a command that would not exit by itself, such as an interactive session.
+pub(super) fn exec_until(
+    mut cmd: Command,
+    timeout: Duration,
+    log: &Path,
+    input: Option<&str>,
+    done: &dyn Fn() -> bool,
+) -> Output {
     let mut output = Output {
         started: false,
         code: None,
         timed_out: false,
+        stopped: false,
         timeout,
         stdout: String::new(),
         stderr: String::new(),
@@ -112,6 +128,11 @@ pub(super) fn exec(mut cmd: Command, timeout: Duration, log: &Path, input: Optio
             Ok(None) if Instant::now() >= deadline => {
                 kill_tree(&mut child);
                 output.timed_out = true;
+                break;
+            }
+            Ok(None) if done() => {
+                kill_tree(&mut child);
+                output.stopped = true;
                 break;
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),

@@ -1,7 +1,7 @@
 //! A host's isolated world: temporary HOME and project, a copy of the package, a clean environment.
 
 use super::fake_model::Act;
-use super::process::{Output, exec};
+use super::process::{Output, exec, exec_until};
 use super::setup::Ctx;
 use super::{Layout, SLOW};
 use serde_json::Value;
@@ -77,6 +77,22 @@ impl Space<'_> {
         server.act(&key, act);
         let out = exec(cmd, SLOW, &self.log(label), None);
         server.act(&key, None);
+        (out, server.records(&key, mark))
+    }
+
+    /// Runs a session that does not end by itself (an interactive one) until one of the requests
+    /// the model server recorded for this space while it ran satisfies `wanted` (then it is
+    /// killed and marked `stopped`), or until it times out: its output, and those requests.
+    pub fn session_until(
+        &self,
+        label: &str,
+        cmd: Command,
+        wanted: &dyn Fn(&Value) -> bool,
+    ) -> (Output, Vec<Value>) {
+        let (server, key) = (&self.ctx.server, self.key());
+        let mark = server.records(&key, 0).len();
+        let done = || server.records(&key, mark).iter().any(wanted);
+        let out = exec_until(cmd, SLOW, &self.log(label), None, &done);
         (out, server.records(&key, mark))
     }
 
