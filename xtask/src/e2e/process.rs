@@ -67,8 +67,11 @@ pub(super) fn exec(cmd: Command, timeout: Duration, log: &Path, input: Option<&s
     exec_until(cmd, timeout, log, input, &|| false)
 }
 
-/// [`exec`], which also kills the command (and marks it `stopped`) as soon as `done()` holds:
-/// for a command that would not exit by itself, such as an interactive session.
+/// [`exec`], which also stops the command (and marks it `stopped`) as soon as `done()` holds:
+/// for a command that would not exit by itself, such as an interactive session. It is asked to
+/// end (SIGTERM to its process group, which a wrapper such as script(1) passes on to the session
+/// it runs, and waits for) and killed only if it is still running after a grace period: so
+/// what it ran has ended, and sends nothing more, by the time this returns.
 pub(super) fn exec_until(
     mut cmd: Command,
     timeout: Duration,
@@ -131,7 +134,7 @@ pub(super) fn exec_until(
                 break;
             }
             Ok(None) if done() => {
-                kill_tree(&mut child);
+                stop_tree(&mut child);
                 output.stopped = true;
                 break;
             }
@@ -167,6 +170,30 @@ pub(super) fn own_process_group(cmd: &mut Command) {
     #[cfg(not(unix))]
     let _ = cmd;
 }
+
+/// Sends SIGTERM to the process group of a still-running child started with
+/// [`own_process_group`] and gives the child [`GRACE`] to exit; kills the group
+/// ([`kill_tree`]) if it is still running then.
+pub(super) fn stop_tree(child: &mut Child) {
+    #[cfg(unix)]
+    let _ = rustix::process::kill_process_group(
+        rustix::process::Pid::from_child(child),
+        rustix::process::Signal::TERM,
+    );
+    let until = Instant::now() + GRACE;
+    while Instant::now() < until {
+        match child.try_wait() {
+            // Reaped: its pid (and group id) may name another process from now on.
+            Ok(Some(_)) => return interrupt::running(None),
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) => break,
+        }
+    }
+    kill_tree(child);
+}
+
+/// How long [`stop_tree`] lets a command end by itself.
+const GRACE: Duration = Duration::from_secs(10);
 
 /// Kills a still-running child started with [`own_process_group`] and everything it started.
 pub(super) fn kill_tree(child: &mut Child) {

@@ -152,12 +152,10 @@ pub(super) fn check(space: &mut Space, pack: &Pack, report: &mut Report) {
     report.record(&host, what, headless_command(space, pack));
 }
 
-/// What a command session sends after the command's name.
-const ARGS: &str = "E2E-COMMAND-ARGS";
-
 /// The package's first command (`commands/<name>.toml`): its name, and the line of its prompt
-/// that holds `{{args}}`, with [`ARGS`] in its place.
-fn first_command(pack: &Pack) -> Result<(String, String), Failure> {
+/// that holds `{{args}}`, with `args` in its place. (Each session sends arguments of its own, so
+/// that no request of another can pass for one of its own.)
+fn first_command(pack: &Pack, args: &str) -> Result<(String, String), Failure> {
     let dir = pack.root.join("commands");
     let mut tomls: Vec<_> = std::fs::read_dir(&dir)
         .map_err(|e| fail(format!("{}: {e}", dir.display())))?
@@ -173,7 +171,7 @@ fn first_command(pack: &Pack) -> Result<(String, String), Failure> {
         .lines()
         .find(|l| l.contains("{{args}}"))
         .ok_or_else(|| fail(format!("{name}: no {{{{args}}}}")))?;
-    Ok((name, line.replace("{{args}}", ARGS)))
+    Ok((name, line.replace("{{args}}", args)))
 }
 
 /// Whether a recorded model request holds `text` in one of its strings.
@@ -186,7 +184,8 @@ fn holds(request: &Value, text: &str) -> bool {
 /// session does not end by itself: it is stopped once that request is seen (script(1) starts
 /// gemini in a session of its own on the terminal, whose hangup ends it when script is killed).
 fn command_runs(space: &Space, pack: &Pack) -> Check {
-    let (name, expanded) = first_command(pack)?;
+    const ARGS: &str = "E2E-COMMAND-ARGS";
+    let (name, expanded) = first_command(pack, ARGS)?;
     let prompt = format!("/{name} {ARGS}");
     let line =
         format!("stty cols 200 rows 50 2>/dev/null; exec gemini -i {} --skip-trust", sh_quote(&prompt));
@@ -215,7 +214,8 @@ fn headless_command(space: &Space, pack: &Pack) -> Check {
     let said = lines.iter().find(|l| l.contains("gemini -p")).ok_or_else(|| {
         fail(format!("the loss report does not say what `gemini -p /<command>` does: {lines:?}"))
     })?;
-    let (name, expanded) = first_command(pack)?;
+    const ARGS: &str = "E2E-HEADLESS-ARGS";
+    let (name, expanded) = first_command(pack, ARGS)?;
     let prompt = format!("/{name} {ARGS}");
     let args = ["-p", &prompt, "--skip-trust", "-o", "json"];
     let (out, requests) = space.session("command-headless", space.command_with("gemini", &args));
