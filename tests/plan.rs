@@ -379,7 +379,7 @@ fn universal_tree_snapshot_and_properties() {
     // Hosts that would otherwise fall back to hooks/hooks.json are pointed at their own file.
     let json = |p: &str| -> serde_json::Value { serde_json::from_slice(&tree[p].bytes).unwrap() };
     assert_eq!(json(".codex-plugin/plugin.json")["hooks"], "./hooks/codex.json");
-    assert_eq!(json(".plugin/plugin.json")["hooks"], "./hooks/copilot.json");
+    assert_eq!(json(".plugin/plugin.json")["hooks"], "./com.github.copilot/hooks/hooks.json");
     assert_eq!(json(".cursor-plugin/plugin.json")["hooks"], "./hooks/cursor.json");
     // The shared hooks file has no matcher (Gemini matches exact strings only).
     let shared = json("hooks/hooks.json");
@@ -393,6 +393,40 @@ fn universal_tree_snapshot_and_properties() {
         .unwrap()
         .to_string();
     assert!(!md.contains("allowed-tools:"), "Kimi and Cursor do not read allowed-tools: {md}");
+}
+
+/// Where hosts read the universal tree differently from their own package, the tree and the loss
+/// report say so: Copilot finds its hooks, commands and agents in its Agent Plugins extension
+/// directory; Codex, which prefers the root Agent Plugins manifest, is reported to carry only what
+/// that carries; hosts sharing hooks/hooks.json are told of the other hosts' event names in it.
+#[test]
+fn universal_tree_where_hosts_read_it_their_own_way() {
+    let plan = universal_plan_of("components");
+    let tree = &plan.packages[0].files;
+    for path in [
+        "com.github.copilot/hooks/hooks.json",
+        "com.github.copilot/commands/review.md",
+        "com.github.copilot/agents/code-reviewer.agent.md",
+        "plugin.json",
+        "mcp.json",
+    ] {
+        assert!(tree.contains_key(path), "{path} missing from the universal tree");
+    }
+    assert!(
+        !tree.keys().any(|p| p.starts_with("agents/") && p.ends_with(".agent.md")),
+        "Copilot agents beside Claude's"
+    );
+    let report = &plan.report;
+    let codex: Vec<&str> = report.lines().filter(|l| l.starts_with("- OpenAI Codex: ")).collect();
+    assert!(codex[0].contains("reads the universal tree as Agent Plugins 1.0"), "{codex:?}");
+    assert!(
+        codex.iter().any(|l| l.contains("as Agent Plugins 1.0: ") && l.contains("no hooks")),
+        "{codex:?}"
+    );
+    assert!(!codex.iter().any(|l| l.contains("source-command")), "{codex:?}");
+    let claude =
+        report.lines().find(|l| l.starts_with("- Claude Code: the shared hooks/hooks.json also names"));
+    assert!(claude.is_some_and(|l| l.contains("`BeforeTool`") && !l.contains("`PreToolUse`")), "{report}");
 }
 
 #[test]

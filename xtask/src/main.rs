@@ -23,6 +23,8 @@ Tasks:
                               --layout universal
                                                 one tree for every host (OUT/universal/)
                               --sign-key FILE   sign integrity.json
+                            and --source DIR: build the pack in DIR (DIR/skills/,
+                            DIR/skillwright.toml and what it names) instead of the flagship
   bench [--quick]           Measure skillwright side by side with its peers (rulesync, agnix,
                             skills-ref; installed pinned into target/bench/peers) on the
                             flagship pack and synthetic packs of 25-1000 skills: validate,
@@ -70,11 +72,29 @@ pub(crate) fn root() -> PathBuf {
 
 fn build_plugins(args: &[String]) -> ExitCode {
     let root = root();
+    let mut args = args.to_vec();
+    // `--source DIR`: another pack than the flagship (the e2e guard pack).
+    let mut source = PathBuf::new();
+    if let Some(at) = args.iter().position(|a| a == "--source" || a.starts_with("--source=")) {
+        let flag = args.remove(at);
+        match flag.strip_prefix("--source=") {
+            Some(dir) => source = PathBuf::from(dir),
+            None if at < args.len() => source = PathBuf::from(args.remove(at)),
+            None => {
+                eprintln!("error: --source needs a directory");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let mut argv: Vec<String> = vec!["skillwright".into(), "build".into()];
-    argv.extend(
-        ["--skills", "skills", "--pack", "skillwright.toml", "--pack-version", env!("CARGO_PKG_VERSION")]
-            .map(String::from),
-    );
+    let (skills, pack) = (source.join("skills"), source.join("skillwright.toml"));
+    argv.extend([
+        "--skills".into(),
+        skills.display().to_string(),
+        "--pack".into(),
+        pack.display().to_string(),
+    ]);
+    argv.extend(["--pack-version", env!("CARGO_PKG_VERSION")].map(String::from));
     let chooses_binaries = args.iter().any(|a| {
         a == "--bin-dir" || a.starts_with("--bin-dir=") || a == "--fake-binaries" || a == "--no-binaries"
     });
@@ -87,7 +107,7 @@ fn build_plugins(args: &[String]) -> ExitCode {
             }
         }
     }
-    argv.extend(args.iter().cloned());
+    argv.extend(args);
     if let Err(e) = std::env::set_current_dir(&root) {
         eprintln!("error: cannot enter {}: {e}", root.display());
         return ExitCode::from(2);

@@ -42,6 +42,11 @@ pub struct Target {
     /// What this host may lose in the universal tree only (shared files it would rather not see).
     #[serde(default)]
     pub universal_loss: Vec<String>,
+    /// The target whose manifest this host loads in the universal tree when that target is built
+    /// into it too, instead of its own (a host that prefers a root Agent Plugins plugin.json): it
+    /// then carries only what that target carries, and the loss report says so.
+    #[serde(default)]
+    pub universal_reads: Option<String>,
     /// Slash commands, if the host has them.
     #[serde(default)]
     pub commands: Option<Commands>,

@@ -74,6 +74,57 @@ pub(super) fn same_skills(expected: &[String], seen: &BTreeSet<String>) -> Resul
     })
 }
 
+/// What a host lists of the package's components, by name; None for a kind it does not list.
+#[derive(Default)]
+pub(super) struct Listed {
+    pub commands: Option<BTreeSet<String>>,
+    pub agents: Option<BTreeSet<String>>,
+    pub mcp: Option<BTreeSet<String>>,
+}
+
+/// The pack's components, by name (from its source: `commands/`, `agents/`, `[mcp.*]`).
+#[derive(Clone, Default)]
+pub(super) struct Components {
+    pub commands: BTreeSet<String>,
+    pub agents: BTreeSet<String>,
+    pub mcp: BTreeSet<String>,
+}
+
+/// Compares what a host lists with the pack's components: every kind it lists must hold exactly
+/// the pack's, but for those the loss report says its package does not carry (`lost`).
+pub(super) fn same_components(expected: &Components, lost: &Components, listed: &Listed) -> Check {
+    let mut seen = Vec::new();
+    for (kind, want, lost, got) in [
+        ("commands", &expected.commands, &lost.commands, &listed.commands),
+        ("agents", &expected.agents, &lost.agents, &listed.agents),
+        ("MCP servers", &expected.mcp, &lost.mcp, &listed.mcp),
+    ] {
+        let Some(got) = got else { continue };
+        let want: BTreeSet<String> = want.difference(lost).cloned().collect();
+        let missing: Vec<&String> = want.difference(got).collect();
+        let extra: Vec<&String> = got.difference(&want).collect();
+        expect(missing.is_empty() && extra.is_empty(), || {
+            format!("{kind} differ from the pack's: missing {missing:?}, unexpected {extra:?}")
+        })?;
+        let lost = if lost.is_empty() { String::new() } else { format!(" ({} not carried)", lost.len()) };
+        seen.push(format!("{} {kind}{lost}", got.len()));
+    }
+    expect(!seen.is_empty(), || "lists no components".into())?;
+    Ok(seen.join(", "))
+}
+
+/// Names in a listing: strings, objects' `name`s, or an object's keys; `prefix` taken off.
+pub(super) fn names(value: &Value, prefix: &str) -> BTreeSet<String> {
+    let strip = |s: &str| s.strip_prefix(prefix).unwrap_or(s).to_string();
+    match value {
+        Value::Array(items) => {
+            items.iter().filter_map(|i| i.as_str().or_else(|| i["name"].as_str())).map(strip).collect()
+        }
+        Value::Object(map) => map.keys().map(|k| strip(k)).collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
 /// A host's entry for the installed plugin `name`: enabled, at the pack's version.
 pub(super) fn enabled_at_version(entry: &Value, name: &str, pack: &Pack) -> Result<(), Failure> {
     expect(entry["enabled"] == true, || format!("{name} is not enabled"))?;

@@ -1,150 +1,212 @@
-//! The fake model server (`xtask/e2e/fake_model.py`) and a small HTTP client for local servers.
+//! The fake model server: one in-process HTTP server standing in for every model API the hosts
+//! speak (see [`apis`]), recording each request, and able to answer a conversation's first turn
+//! with a tool call (see [`Act`]) so that a real client runs a tool, a hook or an MCP server.
+//!
+//! Each host talks to it under a base path of its own, `/k/<key>/…` (see [`Server::url_for`]):
+//! the key tells whose request it is, so hosts may run side by side, each with its own act.
+//! Every request is kept (and appended to `scratch/requests.jsonl` for a post-mortem) as
+//! `{"t", "key", "method", "path", "headers", "body"}`, the body parsed when it is JSON; each tool
+//! call it makes is kept as `{"t", "key", "fake_tool_call": {"api", "name", "args"}}`. A request
+//! is recorded before it is answered, so a client that got its answer has been recorded.
 
-use super::process::{kill_tree, own_process_group, read_lossy};
-use super::report::{indent, tail, truncate};
-use super::{QUICK, REPLY};
-use serde_json::Value;
+mod apis;
+mod http;
+mod plan;
+
+pub(super) use http::{free_port, http_json};
+pub(super) use plan::Act;
+
+use super::REPLY;
+use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::{BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub(super) struct Server {
-    child: Child,
     pub port: u16,
-    log: PathBuf,
+    state: Arc<State>,
+}
+
+struct State {
+    records: Mutex<Vec<Value>>,
+    log: Mutex<Option<fs::File>>,
+    /// The act of each key that has one.
+    acts: Mutex<HashMap<String, Act>>,
+    stop: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Server {
-    /// Starts the server on a port it picks and reports in a file; it answers every model API
-    /// with [`REPLY`] and logs each request to `scratch/requests.jsonl`.
-    pub fn start(script: &Path, scratch: &Path) -> Result<Server, String> {
-        let log = scratch.join("requests.jsonl");
-        let port_file = scratch.join("server.port");
-        let server_log = fs::File::create(scratch.join("logs/server.log")).map_err(|e| e.to_string())?;
-        let mut cmd = Command::new("python3");
-        cmd.arg(script)
-            .arg("--log")
-            .arg(&log)
-            .arg("--port-file")
-            .arg(&port_file)
-            .args(["--reply", REPLY, "--idle-exit", "900"])
-            .stdin(Stdio::null())
-            .stdout(server_log.try_clone().map_err(|e| e.to_string())?)
-            .stderr(server_log);
-        // Not the command a Ctrl-C kills: it stops by itself once this process is gone.
-        own_process_group(&mut cmd);
-        let child = cmd.spawn().map_err(|e| format!("cannot start python3 {}: {e}", script.display()))?;
-        let mut server = Server { child, port: 0, log };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Some(port) = fs::read_to_string(&port_file).ok().and_then(|p| p.trim().parse().ok()) {
-                server.port = port;
-                return Ok(server);
+    /// Starts the server on a free port of 127.0.0.1, logging to `scratch/requests.jsonl`.
+    pub fn start(scratch: &Path) -> Result<Server, String> {
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("fake model server: {e}"))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let log = fs::File::create(scratch.join("requests.jsonl")).ok();
+        let state = Arc::new(State {
+            records: Mutex::default(),
+            log: Mutex::new(log),
+            acts: Mutex::default(),
+            stop: AtomicBool::new(false),
+        });
+        let shared = Arc::clone(&state);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if shared.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let state = Arc::clone(&shared);
+                std::thread::spawn(move || serve(stream, &state));
             }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                let log = read_lossy(&scratch.join("logs/server.log"));
-                return Err(format!("the fake model server exited ({status})\n{}", indent(&tail(&log, 12))));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Err("the fake model server did not report its port within 15 s".into())
+        });
+        Ok(Server { port, state })
     }
 
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+    /// The base URL of requests recorded under `key` (letters, digits, `-`).
+    pub fn url_for(&self, key: &str) -> String {
+        format!("http://127.0.0.1:{}/k/{key}", self.port)
     }
 
-    fn requests(&self) -> Vec<Value> {
-        read_lossy(&self.log).lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+    /// Answer the first turn of `key`'s conversations with `act` (None: always the reply).
+    pub fn act(&self, key: &str, act: Option<Act>) {
+        let mut acts = lock(&self.state.acts);
+        match act {
+            Some(act) => acts.insert(key.to_string(), act),
+            None => acts.remove(key),
+        };
     }
 
-    /// A mark in the request log; [`Server::since`] returns what came after it.
-    pub fn mark(&self) -> usize {
-        self.requests().len()
-    }
-
-    pub fn since(&self, mark: usize) -> Vec<Value> {
-        self.requests().into_iter().skip(mark).collect()
+    /// What was recorded under `key`, from the `from`-th of its records on.
+    pub fn records(&self, key: &str, from: usize) -> Vec<Value> {
+        lock(&self.state.records).iter().filter(|r| r["key"] == key).skip(from).cloned().collect()
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            kill_tree(&mut self.child);
+        self.state.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop, which then sees `stop`.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+impl State {
+    fn record(&self, entry: Value) {
+        if let Some(log) = lock(&self.log).as_mut() {
+            let _ = writeln!(log, "{entry}");
         }
+        lock(&self.records).push(entry);
     }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago.
-pub(super) fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+fn now() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or_default()
 }
 
-/// One HTTP/1.1 request to 127.0.0.1 (`Connection: close`) with an optional JSON body; the JSON
-/// of a 2xx answer.
-pub(super) fn http_json(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
-    let what = format!("{method} {path}");
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let mut stream =
-        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| format!("{what}: {e}"))?;
-    let _ = stream.set_read_timeout(Some(QUICK));
-    let _ = stream.set_write_timeout(Some(QUICK));
-    let body = body.map(Value::to_string);
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\nConnection: close\r\n"
-    );
-    if method != "GET" {
-        let body = body.as_deref().unwrap_or_default();
-        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+/// `/k/<key>/rest` → (`key`, `/rest`); any other path has the empty key.
+fn split_key(target: &str) -> (&str, &str) {
+    if let Some(rest) = target.strip_prefix("/k/") {
+        let end = rest.find('/').unwrap_or(rest.len());
+        return (&rest[..end], if end == rest.len() { "/" } else { &rest[end..] });
     }
-    request.push_str("\r\n");
-    request.push_str(body.as_deref().unwrap_or_default());
-    stream.write_all(request.as_bytes()).map_err(|e| format!("{what}: {e}"))?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(|e| format!("{what}: {e}"))?;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or(format!("{what}: no HTTP answer"))?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let mut content = raw[split + 4..].to_vec();
-    let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    if head.lines().any(|l| l.starts_with("transfer-encoding:") && l.contains("chunked")) {
-        content = dechunk(&content).ok_or(format!("{what}: bad chunked body"))?;
-    }
-    let text = String::from_utf8_lossy(&content);
-    if !(200..300).contains(&status) {
-        return Err(format!("{what}: HTTP {status}: {}", truncate(text.trim(), 300)));
-    }
-    serde_json::from_str(&text).map_err(|e| format!("{what}: {e}: {}", truncate(text.trim(), 300)))
+    ("", target)
 }
 
-/// The body of a `Transfer-Encoding: chunked` answer.
-fn dechunk(mut raw: &[u8]) -> Option<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let end = raw.windows(2).position(|w| w == b"\r\n")?;
-        let size = std::str::from_utf8(&raw[..end]).ok()?.split(';').next()?.trim().to_string();
-        let size = usize::from_str_radix(&size, 16).ok()?;
-        raw = &raw[end + 2..];
-        if size == 0 {
-            return Some(body);
+/// Answers the requests of one connection until the client closes it.
+fn serve(stream: TcpStream, state: &State) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(600)));
+    let Ok(mut writer) = stream.try_clone() else { return };
+    let mut reader = BufReader::new(stream);
+    while let Ok(Some(request)) = http::read_request(&mut reader, &mut writer) {
+        let (key, target) = split_key(&request.target);
+        let path = target.split('?').next().unwrap_or_default();
+        let body: Value = match serde_json::from_slice(&request.body) {
+            Ok(v) => v,
+            Err(_) if request.body.is_empty() => Value::Null,
+            Err(_) => json!(String::from_utf8_lossy(&request.body)),
+        };
+        let headers: serde_json::Map<String, Value> =
+            request.headers.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        state.record(json!({"t": now(), "key": key, "method": request.method, "path": target,
+            "headers": headers, "body": body}));
+        let act = lock(&state.acts).get(key).cloned();
+        let answer = apis::route(&request.method, path, &body, REPLY, act.as_ref());
+        if let Some((api, call)) = &answer.call {
+            state.record(json!({"t": now(), "key": key,
+                "fake_tool_call": {"api": api.name(), "name": call.name, "args": call.args}}));
         }
-        body.extend_from_slice(raw.get(..size)?);
-        raw = raw.get(size + 2..)?;
+        let close = request.header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
+        let mut head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nrequest-id: req_fake\r\n\
+             x-request-id: req_fake\r\nConnection: {}\r\n",
+            answer.content_type,
+            answer.bytes.len(),
+            if close { "close" } else { "keep-alive" }
+        );
+        if answer.content_type == "text/event-stream" {
+            head.push_str("Cache-Control: no-cache\r\n");
+        }
+        head.push_str("\r\n");
+        let mut out = head.into_bytes();
+        if request.method != "HEAD" {
+            out.extend_from_slice(&answer.bytes);
+        }
+        if writer.write_all(&out).and_then(|()| writer.flush()).is_err() || close {
+            break;
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     #[test]
-    fn chunked_bodies_are_joined() {
-        assert_eq!(dechunk(b"4\r\nWiki\r\n5;x=1\r\npedia\r\n0\r\n\r\n").as_deref(), Some(&b"Wikipedia"[..]));
-        assert_eq!(dechunk(b"0\r\n\r\n").as_deref(), Some(&b""[..]));
-        assert!(dechunk(b"4\r\nWi").is_none());
-        assert!(dechunk(b"zz\r\n").is_none());
+    fn keys_are_split_off() {
+        assert_eq!(
+            split_key("/k/claude-universal/v1/messages?beta=true"),
+            ("claude-universal", "/v1/messages?beta=true")
+        );
+        assert_eq!(split_key("/k/x"), ("x", "/"));
+        assert_eq!(split_key("/v1/messages"), ("", "/v1/messages"));
+    }
+
+    #[test]
+    fn a_request_is_recorded_under_its_key_and_answered() {
+        let dir = std::env::temp_dir().join(format!("skillwright-fake-model-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let server = Server::start(&dir).unwrap();
+        server.act("h", Some(Act::Shell("touch m".into())));
+        let body =
+            json!({"stream": false, "tools": [{"function": {"name": "bash", "parameters": {}}}]}).to_string();
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        write!(
+            stream,
+            "POST /k/h/v1/chat/completions HTTP/1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK") && answer.contains("\"tool_calls\""), "{answer}");
+        let records = server.records("h", 0);
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            (records[0]["path"].as_str(), records[0]["body"]["stream"].as_bool()),
+            (Some("/v1/chat/completions"), Some(false))
+        );
+        assert_eq!(records[1]["fake_tool_call"]["args"], json!({"command": "touch m"}));
+        assert!(server.records("other", 0).is_empty());
+        drop(server);
+        let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -118,10 +118,18 @@ pub(super) fn skills_ref(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// `cargo xtask build-plugins --out OUT [--layout LAYOUT]`, run as this very binary so nothing
-/// is rebuilt twice. Each layout leaves the other's packages in place.
-pub(super) fn build_plugins(root: &Path, out: &Path, layout: Option<&str>) -> Result<(), String> {
-    let what = layout.map(|l| format!(" --layout {l}")).unwrap_or_default();
+/// `cargo xtask build-plugins --out OUT [--layout LAYOUT] [--source DIR]`, run as this very
+/// binary so nothing is rebuilt twice. Each layout leaves the other's packages in place.
+pub(super) fn build_plugins(
+    root: &Path,
+    out: &Path,
+    layout: Option<&str>,
+    source: Option<&Path>,
+) -> Result<(), String> {
+    let mut what = layout.map(|l| format!(" --layout {l}")).unwrap_or_default();
+    if let Some(source) = source {
+        what.push_str(&format!(" --source {}", source.display()));
+    }
     eprintln!("e2e: building the packages into {} (cargo xtask build-plugins{what})…", out.display());
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;
     let mut cmd = Command::new(exe);
@@ -129,8 +137,12 @@ pub(super) fn build_plugins(root: &Path, out: &Path, layout: Option<&str>) -> Re
     if let Some(layout) = layout {
         cmd.args(["--layout", layout]);
     }
+    if let Some(source) = source {
+        cmd.arg("--source").arg(source);
+    }
     let started = Instant::now();
-    let log = format!("target/e2e/build-plugins{}", layout.map(|l| format!("-{l}")).unwrap_or_default());
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let log = format!("target/e2e/build-{name}{}", layout.map(|l| format!("-{l}")).unwrap_or_default());
     let result = exec(cmd, BUILD, &root.join(log), None);
     if !result.success() {
         return Err(format!(

@@ -2,11 +2,13 @@
 //!
 //! The checks run offline and isolated: pinned CLIs installed once into `target/e2e/cache` (the
 //! one step that needs the npm registry and PyPI), a fresh temporary HOME (and XDG dirs,
-//! CODEX_HOME, settings files) per host, dummy API keys, a copy of each package, and
-//! `xtask/e2e/fake_model.py` standing in for every model API and recording what the hosts send.
+//! CODEX_HOME, settings files) per host, dummy API keys, a copy of each package, and an
+//! in-process fake model server (`fake_model`) standing in for every model API, recording what
+//! the hosts send and, in the sessions that need one, asking for a tool call.
 //! Each check prints one line, `PASS host: what` or `FAIL host: what: reason` with the tail of
-//! the command's output; every command has a timeout and is killed, with its children, when it
-//! runs over. Exit 0 when all pass, 1 when a check failed, 2 when the run could not be set up.
+//! the command's output, also written to `target/e2e/report.txt`; every command has a timeout and
+//! is killed, with its children, when it runs over. Exit 0 when all pass, 1 when a check failed,
+//! 2 when the run could not be set up.
 //!
 //! Two layouts are checked: each host's own package (`plugins/<host>/`) and, for every host with
 //! a CLI, a copy of the one universal tree (`plugins/universal/`) in which each host finds its
@@ -26,6 +28,7 @@ mod process;
 mod report;
 mod setup;
 mod space;
+mod tools;
 
 pub(crate) use install::SKILLS_REF;
 use report::Report;
@@ -40,6 +43,13 @@ const UNIVERSAL: &str = "universal";
 /// What the fake model answers; a run passes only if the host prints it.
 const REPLY: &str = "OK-FAKE-REPLY";
 const PROMPT: &str = "hi";
+/// The file the guard session's shell command would create, and what the guard pack's guard
+/// (`xtask/e2e/packs/guard/hooks/scripts/guard.sh`) tells the model when it blocks it.
+const GUARD_MARKER: &str = "e2e-guard-marker";
+const GUARD_REASON: &str = "E2E-GUARD-BLOCKED";
+
+/// Where the report (every PASS and FAIL line with its details) is written.
+const REPORT_FILE: &str = "target/e2e/report.txt";
 
 const QUICK: Duration = Duration::from_secs(60);
 const SLOW: Duration = Duration::from_secs(120);
@@ -76,7 +86,14 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut report = Report::default();
+    let report_file = root.join(REPORT_FILE);
+    let mut report = match Report::create(&report_file) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("e2e setup failed: {e}");
+            return ExitCode::from(2);
+        }
+    };
     for package in &ctx.packages {
         hosts::check(&ctx, package, Layout::Host, &mut report);
     }
@@ -93,8 +110,10 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
     } else {
         let _ = fs::remove_dir_all(&scratch);
     }
-    eprintln!("e2e: finished in {:.1} s", started.elapsed().as_secs_f64());
-    println!("{} passed, {} failed", report.passed, report.failed);
+    let took = started.elapsed().as_secs_f64();
+    eprintln!("e2e: finished in {took:.1} s; the report is in {}", report_file.display());
+    let summary = format!("{} passed, {} failed in {took:.0} s", report.passed, report.failed);
+    report.note(&summary);
     if report.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 

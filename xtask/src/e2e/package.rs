@@ -1,6 +1,6 @@
 //! What a built package says about itself (pack, version, skills, context): what hosts must see.
 
-use super::checks::strings;
+use super::checks::{Components, strings};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -86,4 +86,62 @@ pub(super) fn marketplace_name(manifest: &Path, pack: &Pack) -> String {
 pub(super) fn read_json(path: &Path) -> Result<Value, String> {
     let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The lines of the universal tree's loss report (`REPORT-universal.md` of a plugins tree) about
+/// the host named `display`, without that name.
+pub(super) fn universal_losses(plugins: &Path, display: &str) -> Vec<String> {
+    let report = fs::read_to_string(plugins.join("REPORT-universal.md")).unwrap_or_default();
+    let prefix = format!("- {display}: ");
+    report.lines().filter_map(|l| l.strip_prefix(&prefix)).map(String::from).collect()
+}
+
+/// The lines of the loss report (`REPORT.md` of a plugins tree) about `host`'s own package,
+/// without their `- `.
+pub(super) fn host_losses(plugins: &Path, host: &str) -> Vec<String> {
+    let report = fs::read_to_string(plugins.join("REPORT.md")).unwrap_or_default();
+    section(&report, host).lines().filter_map(|l| l.strip_prefix("- ")).map(String::from).collect()
+}
+
+/// The section of a loss report about `host` (`## Display (`host`)`), or "".
+fn section<'r>(report: &'r str, host: &str) -> &'r str {
+    let heading = format!("(`{host}`)");
+    report
+        .split("\n## ")
+        .find(|s| s.lines().next().is_some_and(|l| l.trim_end().ends_with(&heading)))
+        .unwrap_or_default()
+}
+
+/// What the loss report (`REPORT.md` of a plugins tree) says `host`'s package does not carry of
+/// the pack's commands, agents and MCP servers: lines such as "2 agents not carried: … (`a`,
+/// `b`)" or "MCP server `x` not carried: …" in the host's section.
+pub(super) fn not_carried(report: &str, host: &str) -> Components {
+    let mut lost = Components::default();
+    for line in section(report, host).lines().filter(|l| l.starts_with("- ") && l.contains(" not carried")) {
+        let (head, _) = line.split_once(" not carried").unwrap_or_default();
+        let kind = match () {
+            _ if head.contains("command") => &mut lost.commands,
+            _ if head.contains("agent") => &mut lost.agents,
+            _ if head.contains("MCP server") => &mut lost.mcp,
+            _ => continue,
+        };
+        kind.extend(line.split('`').skip(1).step_by(2).map(String::from));
+    }
+    lost
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_loss_report_names_what_a_host_lacks() {
+        let report = "# Loss report\n\n## Pi (`pi`)\n\n- 2 agents not carried: Pi has none (`a`, `b`)\n\
+            - MCP server `m` not carried: no root\n\n## Other (`other`)\n\n- 1 command not carried: (`c`)\n";
+        let lost = not_carried(report, "pi");
+        assert_eq!(lost.agents.into_iter().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(lost.mcp.into_iter().collect::<Vec<_>>(), ["m"]);
+        assert!(lost.commands.is_empty());
+        assert!(not_carried(report, "none").agents.is_empty());
+    }
 }

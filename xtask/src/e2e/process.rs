@@ -12,6 +12,8 @@ pub(super) struct Output {
     /// None when it did not start or was killed.
     code: Option<i32>,
     timed_out: bool,
+    /// Killed because what it was run for had happened (see [`exec_until`]).
+    pub stopped: bool,
     timeout: Duration,
     pub stdout: String,
     pub stderr: String,
@@ -30,6 +32,7 @@ impl Output {
     pub fn status_text(&self) -> String {
         match self.code {
             _ if self.timed_out => format!("timed out after {} s", self.timeout.as_secs()),
+            _ if self.stopped => "stopped once done".into(),
             Some(code) => format!("exit {code}"),
             None if self.started => "killed by a signal".into(),
             None => "did not start".into(),
@@ -60,11 +63,27 @@ impl Output {
 /// Runs `cmd` with stdout and stderr to `log.out` and `log.err`, and stdin from `input` (or
 /// nothing); kills its process group when it runs past `timeout`. Output goes to files, never
 /// pipes: Node and Bun exit before a pipe drains, which cuts big JSON at 64 KiB.
-pub(super) fn exec(mut cmd: Command, timeout: Duration, log: &Path, input: Option<&str>) -> Output {
+pub(super) fn exec(cmd: Command, timeout: Duration, log: &Path, input: Option<&str>) -> Output {
+    exec_until(cmd, timeout, log, input, &|| false)
+}
+
+/// [`exec`], which also stops the command (and marks it `stopped`) as soon as `done()` holds:
+/// for a command that would not exit by itself, such as an interactive session. It is asked to
+/// end (SIGTERM to its process group, which a wrapper such as script(1) passes on to the session
+/// it runs, and waits for) and killed only if it is still running after a grace period: so
+/// what it ran has ended, and sends nothing more, by the time this returns.
+pub(super) fn exec_until(
+    mut cmd: Command,
+    timeout: Duration,
+    log: &Path,
+    input: Option<&str>,
+    done: &dyn Fn() -> bool,
+) -> Output {
     let mut output = Output {
         started: false,
         code: None,
         timed_out: false,
+        stopped: false,
         timeout,
         stdout: String::new(),
         stderr: String::new(),
@@ -114,6 +133,11 @@ pub(super) fn exec(mut cmd: Command, timeout: Duration, log: &Path, input: Optio
                 output.timed_out = true;
                 break;
             }
+            Ok(None) if done() => {
+                stop_tree(&mut child);
+                output.stopped = true;
+                break;
+            }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => {
                 kill_tree(&mut child);
@@ -146,6 +170,30 @@ pub(super) fn own_process_group(cmd: &mut Command) {
     #[cfg(not(unix))]
     let _ = cmd;
 }
+
+/// Sends SIGTERM to the process group of a still-running child started with
+/// [`own_process_group`] and gives the child [`GRACE`] to exit; kills the group
+/// ([`kill_tree`]) if it is still running then.
+pub(super) fn stop_tree(child: &mut Child) {
+    #[cfg(unix)]
+    let _ = rustix::process::kill_process_group(
+        rustix::process::Pid::from_child(child),
+        rustix::process::Signal::TERM,
+    );
+    let until = Instant::now() + GRACE;
+    while Instant::now() < until {
+        match child.try_wait() {
+            // Reaped: its pid (and group id) may name another process from now on.
+            Ok(Some(_)) => return interrupt::running(None),
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) => break,
+        }
+    }
+    kill_tree(child);
+}
+
+/// How long [`stop_tree`] lets a command end by itself.
+const GRACE: Duration = Duration::from_secs(10);
 
 /// Kills a still-running child started with [`own_process_group`] and everything it started.
 pub(super) fn kill_tree(child: &mut Child) {

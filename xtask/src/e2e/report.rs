@@ -1,12 +1,19 @@
-//! The PASS and FAIL lines: one per check, with the tail of a failed command's output.
+//! The PASS and FAIL lines: one per check, with the tail of a failed command's output, printed
+//! and kept in `target/e2e/report.txt` so that a failure can be read after the run.
 
+use std::fs;
 use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
 
-/// How many checks passed and failed so far.
-#[derive(Default)]
+/// The checks so far: how many passed and failed. Each line is printed and written to the
+/// report file as it is recorded.
 pub(super) struct Report {
     pub passed: usize,
     pub failed: usize,
+    file: fs::File,
+    /// When the previous line was recorded.
+    started: Instant,
 }
 
 #[derive(Clone)]
@@ -28,24 +35,48 @@ pub(super) fn expect(ok: bool, reason: impl FnOnce() -> String) -> Result<(), Fa
 }
 
 impl Report {
-    /// Prints `PASS host: what (seen)` or `FAIL host: what: reason` and the failure's tail.
+    /// A report that prints its lines and writes them to `file` (created anew).
+    pub fn create(file: &Path) -> Result<Report, String> {
+        if let Some(dir) = file.parent() {
+            fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let file = fs::File::create(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        Ok(Report { passed: 0, failed: 0, file, started: Instant::now() })
+    }
+
+    /// Records `PASS host: what (seen) [time]` or `FAIL host: what: reason [time]` and the
+    /// failure's tail; the time is since the previous line of this report.
     pub fn record(&mut self, host: &str, what: &str, result: Check) {
-        let mut stdout = std::io::stdout().lock();
-        match result {
+        let took = format!("[{:.1} s]", self.started.elapsed().as_secs_f64());
+        self.started = Instant::now();
+        let lines = match result {
             Ok(seen) => {
                 self.passed += 1;
                 let seen = if seen.is_empty() { String::new() } else { format!(" ({seen})") };
-                let _ = writeln!(stdout, "PASS {host}: {what}{seen}");
+                format!("PASS {host}: {what}{seen} {took}\n")
             }
             Err(failure) => {
                 self.failed += 1;
-                let _ = writeln!(stdout, "FAIL {host}: {what}: {}", failure.reason);
+                let mut lines = format!("FAIL {host}: {what}: {} {took}\n", failure.reason);
                 if !failure.tail.trim().is_empty() {
-                    let _ = writeln!(stdout, "{}", indent(&failure.tail));
+                    lines.push_str(&format!("{}\n", indent(&failure.tail)));
                 }
+                lines
             }
-        }
+        };
+        self.write(&lines);
+    }
+
+    /// A free-form line (not a check), e.g. the summary.
+    pub fn note(&mut self, line: &str) {
+        self.write(&format!("{line}\n"));
+    }
+
+    fn write(&mut self, lines: &str) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(lines.as_bytes());
         let _ = stdout.flush();
+        let _ = self.file.write_all(lines.as_bytes());
     }
 }
 

@@ -1,5 +1,6 @@
 //! What a run needs before its first check: hosts, pinned clients, packages, scratch, model server.
 
+use super::checks::Components;
 use super::fake_model::Server;
 use super::hosts::{self, HOSTS, Host};
 use super::install;
@@ -23,6 +24,10 @@ pub(super) struct Ctx {
     /// `pip install --target` directory holding skills-ref.
     pub pylib: PathBuf,
     pub plugins: PathBuf,
+    /// The guard pack's packages (`target/e2e/guard-plugins/<host>/`, `…/universal/`).
+    pub guard: PathBuf,
+    /// The flagship's commands, agents and MCP servers: what hosts must list.
+    pub components: Components,
     pub scratch: PathBuf,
     /// PATH for every child: the pinned CLIs first.
     pub path: OsString,
@@ -58,19 +63,27 @@ impl Ctx {
         }
         let pylib = cache.join("py");
         install::skills_ref(&pylib)?;
+        let build = |out: &Path, source: Option<&Path>| -> Result<(), String> {
+            if options.checks(Layout::Host) {
+                install::build_plugins(root, out, None, source)?;
+            }
+            if !universal.is_empty() {
+                install::build_plugins(root, out, Some("universal"), source)?;
+            }
+            Ok(())
+        };
         let plugins = match &options.plugins {
             Some(dir) => fs::canonicalize(dir).map_err(|e| format!("--plugins {}: {e}", dir.display()))?,
             None => {
                 let out = root.join("target/e2e/plugins");
-                if options.checks(Layout::Host) {
-                    install::build_plugins(root, &out, None)?;
-                }
-                if !universal.is_empty() {
-                    install::build_plugins(root, &out, Some("universal"))?;
-                }
+                build(&out, None)?;
                 out
             }
         };
+        // The guard pack is always built here, with the same code path as the flagship.
+        let guard = root.join("target/e2e/guard-plugins");
+        build(&guard, Some(&root.join(GUARD_PACK)))?;
+        let components = components(root)?;
         let packages =
             if options.checks(Layout::Host) { host_packages(&plugins, &known, options)? } else { Vec::new() };
         if !universal.is_empty() && !plugins.join(UNIVERSAL).join("integrity.json").is_file() {
@@ -93,10 +106,49 @@ impl Ctx {
         };
         let path = join(std::slice::from_ref(&npm_bin))?;
         let node_path = join(&[node_dir.join("node_modules/.bin"), npm_bin.clone()])?;
-        let server = Server::start(&root.join("xtask/e2e/fake_model.py"), &scratch)?;
+        let server = Server::start(&scratch)?;
         eprintln!("e2e: fake model server on 127.0.0.1:{}; scratch {}", server.port, scratch.display());
-        Ok(Ctx { packages, universal, cache, npm_bin, node_path, pylib, plugins, scratch, path, server })
+        Ok(Ctx {
+            packages,
+            universal,
+            cache,
+            npm_bin,
+            node_path,
+            pylib,
+            plugins,
+            guard,
+            components,
+            scratch,
+            path,
+            server,
+        })
     }
+}
+
+/// The source of the e2e guard pack.
+const GUARD_PACK: &str = "xtask/e2e/packs/guard";
+
+/// The flagship's components, from its source: `commands/*.md`, `agents/*.md`, `[mcp.*]`.
+fn components(root: &Path) -> Result<Components, String> {
+    let stems = |dir: &str| -> Result<BTreeSet<String>, String> {
+        let dir = root.join(dir);
+        let entries = fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        Ok(entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "md"))
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect())
+    };
+    let file = root.join("skillwright.toml");
+    let text = fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    // `[mcp.<name>]` tables (the flagship declares its servers so).
+    let mcp = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("[mcp.")?.strip_suffix(']'))
+        .map(|name| name.trim().trim_matches('"').to_string())
+        .collect();
+    Ok(Components { commands: stems("commands")?, agents: stems("agents")?, mcp })
 }
 
 /// The ids of the host specs in `targets/`.

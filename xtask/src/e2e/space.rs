@@ -1,6 +1,7 @@
 //! A host's isolated world: temporary HOME and project, a copy of the package, a clean environment.
 
-use super::process::{Output, exec};
+use super::fake_model::Act;
+use super::process::{Output, exec, exec_until};
 use super::setup::Ctx;
 use super::{Layout, SLOW};
 use serde_json::Value;
@@ -63,18 +64,51 @@ impl Space<'_> {
         exec(self.command_with(program, args), timeout, &self.log(label), None)
     }
 
-    /// Runs a session against the fake model (logged as `label`): its output, and the requests
-    /// the model server got while it ran.
+    /// Runs a session against the fake model (logged as `label`): its output, and what the
+    /// model server recorded for this space while it ran.
     pub fn session(&self, label: &str, cmd: Command) -> (Output, Vec<Value>) {
-        let mark = self.ctx.server.mark();
+        self.session_acting(label, cmd, None)
+    }
+
+    /// [`Space::session`], in which the fake model answers the first turn with `act`.
+    pub fn session_acting(&self, label: &str, cmd: Command, act: Option<Act>) -> (Output, Vec<Value>) {
+        let (server, key) = (&self.ctx.server, self.key());
+        let mark = server.records(&key, 0).len();
+        server.act(&key, act);
         let out = exec(cmd, SLOW, &self.log(label), None);
-        (out, self.ctx.server.since(mark))
+        server.act(&key, None);
+        (out, server.records(&key, mark))
+    }
+
+    /// Runs a session that does not end by itself (an interactive one) until one of the requests
+    /// the model server recorded for this space while it ran satisfies `wanted` (then it is
+    /// killed and marked `stopped`), or until it times out: its output, and those requests.
+    pub fn session_until(
+        &self,
+        label: &str,
+        cmd: Command,
+        wanted: &dyn Fn(&Value) -> bool,
+    ) -> (Output, Vec<Value>) {
+        let (server, key) = (&self.ctx.server, self.key());
+        let mark = server.records(&key, 0).len();
+        let done = || server.records(&key, mark).iter().any(wanted);
+        let out = exec_until(cmd, SLOW, &self.log(label), None, &done);
+        (out, server.records(&key, mark))
+    }
+
+    /// The fake model's base URL for this space (its requests are recorded under [`Space::key`]).
+    pub fn model_url(&self) -> String {
+        self.ctx.server.url_for(&self.key())
+    }
+
+    /// `claude`, or `claude-universal`: names its logs and its requests to the fake model.
+    pub fn key(&self) -> String {
+        self.label.replace(" [", "-").replace(']', "")
     }
 
     /// `logs/<host>-<what>`, or `logs/<host>-universal-<what>`.
     pub fn log(&self, what: &str) -> PathBuf {
-        let name = self.label.replace(" [", "-").replace(']', "");
-        self.ctx.scratch.join("logs").join(format!("{name}-{what}"))
+        self.ctx.scratch.join("logs").join(format!("{}-{what}", self.key()))
     }
 
     pub fn package_str(&self) -> String {

@@ -41,6 +41,39 @@ pub(super) fn plan(inp: &Inputs, shared: &Shared, keys: &[String]) -> Result<Pac
     for t in &inp.targets {
         bodies.push((t.id.clone(), super::host::files(inp, t, keys, shared, &context, Some(&parts))?));
     }
+    // The shared hooks file names each event once per dialect: a sharing host ignores the others'.
+    let natives: std::collections::BTreeSet<&str> =
+        hook_groups.iter().filter_map(|g| g["native"].as_str()).collect();
+    let mut foreign: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for t in inp.targets.iter().filter(|t| t.shared_hooks) {
+        let others: Vec<&str> =
+            natives.iter().copied().filter(|n| !t.events.values().any(|e| e.name == *n)).collect();
+        if !others.is_empty() {
+            foreign.entry(t.id.clone()).or_default().push(format!(
+                "the shared hooks/hooks.json also names {} for the other hosts that read it; {} ignores {} at run time (its strict plugin validation may warn of {})",
+                others.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                t.display,
+                if others.len() == 1 { "it" } else { "them" },
+                if others.len() == 1 { "it" } else { "them" },
+            ));
+        }
+    }
+    // Hosts that load another target's manifest here carry what that one carries.
+    let display =
+        |id: &str| inp.targets.iter().find(|t| t.id == id).map_or(id.to_string(), |t| t.display.clone());
+    let mut reads: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for t in &inp.targets {
+        let Some(other) = t.universal_reads.as_ref() else { continue };
+        let Some((_, body)) = bodies.iter().find(|(id, _)| id == other) else { continue };
+        let other = display(other);
+        let mut lines = vec![format!(
+            "reads the universal tree as {other} (whose manifest it prefers to its own), so it carries only what {other} carries; its per-host package carries the rest:"
+        )];
+        // Key losses are the shared skills/' line, as for every host.
+        let carried = body.loss.iter().filter(|l| !l.starts_with("frontmatter `"));
+        lines.extend(carried.map(|l| format!("as {other}: {l}")));
+        reads.insert(t.id.clone(), lines);
+    }
     let mut shared_body = Body::default();
     for (path, bytes) in render::render(UNIVERSAL, shared_tree, &ctx, &inp.pack.name)? {
         let bytes = if path.ends_with(".json") {
@@ -72,12 +105,16 @@ pub(super) fn plan(inp: &Inputs, shared: &Shared, keys: &[String]) -> Result<Pac
             }
         }
         merged.bins.extend(body.bins);
-        let display = inp.targets.iter().find(|t| t.id == host).map_or(host.clone(), |t| t.display.clone());
+        let name = display(&host);
         // Per-host key losses are replaced by the one line below.
-        let own = body.loss.into_iter().filter(|l| !l.starts_with("frontmatter `"));
-        let extra =
-            inp.targets.iter().filter(|t| t.id == host).flat_map(|t| t.universal_loss.iter().cloned());
-        merged.loss.extend(own.chain(extra).map(|l| format!("{display}: {l}")));
+        let own: Vec<String> = match reads.remove(&host) {
+            Some(lines) => lines,
+            None => body.loss.into_iter().filter(|l| !l.starts_with("frontmatter `")).collect(),
+        };
+        let extra = foreign.remove(&host).unwrap_or_default().into_iter().chain(
+            inp.targets.iter().filter(|t| t.id == host).flat_map(|t| t.universal_loss.iter().cloned()),
+        );
+        merged.loss.extend(own.into_iter().chain(extra).map(|l| format!("{name}: {l}")));
     }
     let mut dropped: Vec<String> = Vec::new();
     for t in &inp.targets {

@@ -1,9 +1,10 @@
 //! OpenAI Codex: marketplace and `plugin add`, prompt input, app-server hooks, then `codex exec`.
 
-use crate::e2e::checks::{replied_with_context, role_at, same_skills, strings};
-use crate::e2e::package::{Pack, marketplace_name};
+use super::{Drive, SkillRead};
+use crate::e2e::checks::{Listed, names, replied_with_context, role_at, same_skills, strings};
+use crate::e2e::package::{Pack, marketplace_name, read_json, universal_losses};
 use crate::e2e::process::{kill_tree, read_lossy, spawn};
-use crate::e2e::report::{Failure, Report, expect, fail, tail, truncate};
+use crate::e2e::report::{Check, Failure, Report, expect, fail, tail, truncate};
 use crate::e2e::space::Space;
 use crate::e2e::{PROMPT, QUICK};
 use crate::files::write_in;
@@ -11,11 +12,117 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
-use std::process::Stdio;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Instant;
 
-pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
+pub(super) const DRIVE: Drive = Drive {
+    session,
+    install,
+    runs_hooks,
+    // A namespace `mcp__<server>` holding the server's tools by their own names.
+    mcp_tool: Some("{tool}"),
+    // No read tool: the model reads with its shell (`cat`).
+    read_skill: Some(SkillRead::File("exec_command")),
+    shell: Some("exec_command"),
+};
+
+/// The display name the loss reports give Codex.
+const DISPLAY: &str = "OpenAI Codex";
+
+/// Whether Codex loads the package as an Agent Plugin: a root plugin.json with the Agent Plugins
+/// `$schema` (the universal tree has one), which it prefers to `.codex-plugin/` and which carries
+/// no hooks and no commands.
+fn agent_plugin(pack: &Pack) -> bool {
+    read_json(&pack.root.join("plugin.json"))
+        .is_ok_and(|m| m["$schema"].as_str().is_some_and(|s| s.starts_with("https://agent-plugins.org/")))
+}
+
+/// As an Agent Plugin it runs none of the package's hooks: then the loss report must say so.
+fn no_hooks_reported(space: &Space) -> Result<String, Failure> {
+    let lines = universal_losses(&space.ctx.plugins, DISPLAY);
+    let reads = lines.iter().find(|l| l.starts_with("reads the universal tree as "));
+    let hooks = lines.iter().find(|l| l.contains("has no hooks"));
+    match (reads, hooks) {
+        (Some(_), Some(hooks)) => Ok(format!("the loss report says: {}", truncate(hooks, 90))),
+        _ => Err(fail(format!(
+            "the universal loss report does not say that {DISPLAY} runs no hooks here: {lines:?}"
+        ))),
+    }
+}
+
+/// Whether Codex runs the package's hooks (Ok(false): it does not, and the loss report says so).
+fn runs_hooks(space: &Space, pack: &Pack) -> Result<bool, Failure> {
+    if agent_plugin(pack) { no_hooks_reported(space).map(|_| false) } else { Ok(true) }
+}
+
+/// `codex exec` with the plugin hooks trusted and tool calls (MCP ones too) not asked about.
+fn session(space: &Space, prompt: &str, _tool: &str) -> Command {
+    space.command_with(
+        "codex",
+        &[
+            "exec",
+            "--skip-git-repo-check",
+            "--dangerously-bypass-hook-trust",
+            "--dangerously-bypass-approvals-and-sandbox",
+            prompt,
+        ],
+    )
+}
+
+/// `plugin marketplace add` and `plugin add`: the plugin id and version.
+fn install(space: &Space, package: &Path, pack: &Pack) -> Check {
+    let market = marketplace_name(&package.join(".agents/plugins/marketplace.json"), pack);
+    let id = format!("{}@{market}", pack.name);
+    let package = package.display().to_string();
+    let label = format!("{}-install", pack.name);
+    let add = space.run(
+        &format!("{label}-market"),
+        "codex",
+        &["plugin", "marketplace", "add", &package, "--json"],
+        QUICK,
+    );
+    let v = add.json()?;
+    expect(v["marketplaceName"] == market.as_str(), || format!("marketplaceName {}", v["marketplaceName"]))?;
+    let plugin = space.run(&label, "codex", &["plugin", "add", &id, "--json"], QUICK);
+    let v = plugin.json()?;
+    expect(v["pluginId"] == id.as_str(), || format!("pluginId {}", v["pluginId"]))?;
+    expect(v["version"] == pack.version.as_str(), || format!("version {}", v["version"]))?;
+    Ok(format!("{id} {}", pack.version))
+}
+
+/// Migrated commands are skills named `source-command-<name>`.
+const MIGRATED: &str = "source-command-";
+
+/// The pack's entries in the skill list of `debug prompt-input` (`- <pack>:<name>: …`).
+fn listed_skills(space: &Space, pack: &Pack, label: &str) -> Result<BTreeSet<String>, Failure> {
+    let out = space.run(label, "codex", &["debug", "prompt-input", PROMPT], QUICK);
+    let v = out.json()?;
+    let prefix = format!("- {}:", pack.name);
+    let text: String = strings(&v).into_iter().map(|(_, s)| s).collect::<Vec<_>>().join("\n");
+    Ok(text
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix(&prefix))
+        .filter_map(|rest| rest.split(':').next())
+        .map(String::from)
+        .collect())
+}
+
+/// Commands as the skills Codex migrates them into, MCP servers from `mcp list --json`; Codex
+/// has no plugin agents.
+pub(super) fn components(space: &Space, pack: &Pack) -> Result<Listed, Failure> {
+    let commands = listed_skills(space, pack, "commands")?
+        .iter()
+        .filter_map(|s| s.strip_prefix(MIGRATED))
+        .map(String::from)
+        .collect();
+    let out = space.run("mcp-list", "codex", &["mcp", "list", "--json"], QUICK);
+    let v = out.json()?;
+    Ok(Listed { commands: Some(commands), agents: None, mcp: Some(names(&v, "")) })
+}
+
+pub(super) fn check(space: &mut Space, pack: &Pack, report: &mut Report) {
     let codex_home = space.home.join(".codex");
     space.env = vec![
         ("CODEX_HOME".into(), codex_home.display().to_string()),
@@ -25,35 +132,16 @@ pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
     let config = format!(
         "model_provider = \"fake\"\nmodel = \"gpt-5\"\n\n[model_providers.fake]\nname = \"fake\"\n\
          base_url = \"{}/v1\"\nenv_key = \"FAKE_API_KEY\"\nwire_api = \"responses\"\n",
-        space.ctx.server.url()
+        space.model_url()
     );
     let host = space.label.clone();
     if let Err(e) = write_in(&codex_home, "config.toml", config) {
         return report.record(&host, "config.toml", Err(fail(e.to_string())));
     }
-    let package = space.package_str();
     let market = marketplace_name(&space.package.join(".agents/plugins/marketplace.json"), pack);
     let id = format!("{}@{market}", pack.name);
 
-    report.record(&host, "plugin marketplace add + plugin add", {
-        let add = space.run(
-            "marketplace-add",
-            "codex",
-            &["plugin", "marketplace", "add", &package, "--json"],
-            QUICK,
-        );
-        (|| {
-            let v = add.json()?;
-            expect(v["marketplaceName"] == market.as_str(), || {
-                format!("marketplaceName {}", v["marketplaceName"])
-            })?;
-            let plugin = space.run("plugin-add", "codex", &["plugin", "add", &id, "--json"], QUICK);
-            let v = plugin.json()?;
-            expect(v["pluginId"] == id.as_str(), || format!("pluginId {}", v["pluginId"]))?;
-            expect(v["version"] == pack.version.as_str(), || format!("version {}", v["version"]))?;
-            Ok(format!("{id} {}", pack.version))
-        })()
-    });
+    report.record(&host, "plugin marketplace add + plugin add", install(space, &space.package, pack));
 
     report.record(&host, "plugin list --json", {
         let out = space.run("list", "codex", &["plugin", "list", "--json"], QUICK);
@@ -68,26 +156,20 @@ pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
     });
 
     report.record(&host, "debug prompt-input lists every skill", {
-        let out = space.run("prompt-input", "codex", &["debug", "prompt-input", PROMPT], QUICK);
         (|| {
-            let v = out.json()?;
-            let prefix = format!("- {}:", pack.name);
-            let text: String = strings(&v).into_iter().map(|(_, s)| s).collect::<Vec<_>>().join("\n");
-            let seen: BTreeSet<String> = text
-                .lines()
-                .filter_map(|l| l.trim_start().strip_prefix(&prefix))
-                .filter_map(|rest| rest.split(':').next())
-                .map(String::from)
-                .collect();
+            // The commands it migrated into skills are listed beside them (see `components`).
+            let mut seen = listed_skills(space, pack, "prompt-input")?;
+            seen.retain(|s| !s.starts_with(MIGRATED));
             same_skills(&pack.skills, &seen)?;
             Ok(format!("{} skills", seen.len()))
         })()
     });
 
-    report.record(&host, "app-server hooks/list shows the sessionStart hook", {
+    report.record(&host, "app-server hooks/list shows the package's hooks", {
         let params = json!({ "cwds": [space.project.display().to_string()] });
         (|| {
-            let answer = app_server(&space, "hooks/list", params)?;
+            let expected = hook_events(pack)?;
+            let answer = app_server(space, "hooks/list", params)?;
             let data = answer["result"]["data"].as_array().cloned().unwrap_or_default();
             expect(!data.is_empty(), || {
                 format!("unexpected answer: {}", truncate(&answer.to_string(), 300))
@@ -103,22 +185,39 @@ pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
             let hooks: Vec<&Value> =
                 data.iter().flat_map(|d| d["hooks"].as_array().into_iter().flatten()).collect();
             let ours: Vec<&&Value> = hooks.iter().filter(|h| h["pluginId"] == id.as_str()).collect();
-            expect(ours.len() == 1 && ours[0]["eventName"] == "sessionStart", || {
-                format!("expected one sessionStart hook of {id}, got {}", ours.len())
+            let mut events: Vec<String> =
+                ours.iter().filter_map(|h| h["eventName"].as_str()).map(str::to_ascii_lowercase).collect();
+            events.sort();
+            expect(events == expected, || {
+                format!("{id}'s hooks: {events:?}, its hooks file has {expected:?}")
             })?;
-            let hook = ours[0];
-            let command = hook["command"].as_str().unwrap_or_default();
-            expect(!command.contains("${"), || format!("unresolved command {command}"))?;
-            Ok(format!(
-                "{}, {}",
-                hook["source"].as_str().unwrap_or("?"),
-                hook["trustStatus"].as_str().unwrap_or("?")
-            ))
+            for hook in &ours {
+                let command = hook["command"].as_str().unwrap_or_default();
+                expect(!command.contains("${"), || format!("unresolved command {command}"))?;
+            }
+            if agent_plugin(pack) {
+                return no_hooks_reported(space).map(|said| format!("none, as an Agent Plugin; {said}"));
+            }
+            let status: BTreeSet<&str> = ours.iter().filter_map(|h| h["trustStatus"].as_str()).collect();
+            Ok(format!("{events:?}, {status:?}"))
         })()
     });
 
+    let args = ["exec", "--skip-git-repo-check", "--dangerously-bypass-hook-trust", PROMPT];
+    if agent_plugin(pack) {
+        report.record(&host, "codex exec: no session context, as the loss report says", {
+            let (out, requests) = space.session("exec", space.command_with("codex", &args));
+            (|| {
+                out.require_success()?;
+                let sent = requests.iter().any(|r| r["body"].to_string().contains(&pack.context));
+                expect(!sent, || "the context reached the model: the loss report is wrong".into())
+                    .map_err(|f| out.with_tail(f))?;
+                no_hooks_reported(space)
+            })()
+        });
+        return;
+    }
     report.record(&host, "codex exec: session context in /v1/responses", {
-        let args = ["exec", "--skip-git-repo-check", "--dangerously-bypass-hook-trust", PROMPT];
         let (out, requests) = space.session("exec", space.command_with("codex", &args));
         replied_with_context(
             &out,
@@ -129,6 +228,29 @@ pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
             |b, p, _| role_at(b, p) == Some("developer"),
         )
     });
+}
+
+/// The events of the hooks file the package's manifest names, lowercase, one per handler (none
+/// when Codex loads the package as an Agent Plugin).
+fn hook_events(pack: &Pack) -> Result<Vec<String>, Failure> {
+    if agent_plugin(pack) {
+        return Ok(Vec::new());
+    }
+    let manifest = read_json(&pack.root.join(".codex-plugin/plugin.json")).map_err(fail)?;
+    let file = manifest["hooks"].as_str().ok_or_else(|| fail("the manifest names no hooks file"))?;
+    let hooks = read_json(&pack.root.join(file)).map_err(fail)?;
+    let mut events: Vec<String> = hooks["hooks"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(event, groups)| {
+            let handlers =
+                groups.as_array().into_iter().flatten().map(|g| g["hooks"].as_array().map_or(1, Vec::len));
+            std::iter::repeat_n(event.to_ascii_lowercase(), handlers.sum())
+        })
+        .collect();
+    events.sort();
+    Ok(events)
 }
 
 /// One JSON-RPC request to `codex app-server` over stdio, after the initialize handshake.

@@ -58,7 +58,7 @@ const EVENTS: &[&str] = &[
     "afterTabFileEdit",
 ];
 
-pub(super) fn check(space: Space, pack: &Pack, report: &mut Report) {
+pub(super) fn check(space: &mut Space, pack: &Pack, report: &mut Report) {
     let host = space.label.clone();
     let manifest_path = pack.root.join(".cursor-plugin/plugin.json");
     let manifest = read_json(&manifest_path);

@@ -1,6 +1,6 @@
 //! Factory Droid: marketplace and install, then `droid exec` with a custom model from `--settings`.
 
-use crate::e2e::checks::{context_sent, is_kebab, printed, role_at, same_skills, strings};
+use crate::e2e::checks::{Listed, context_sent, is_kebab, printed, role_at, same_skills, strings};
 use crate::e2e::package::{Pack, read_json, skill_names};
 use crate::e2e::report::{Failure, Report, expect, fail};
 use crate::e2e::space::Space;
@@ -10,7 +10,37 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::PathBuf;
 
-pub(super) fn check(space: Space, pack: &Pack, report: &mut Report) {
+/// Agents ("custom droids") as the model is told of them in the `droid exec` session the checks
+/// ran; MCP servers from `droid mcp list`. Droid lists no commands outside its TUI.
+pub(super) fn components(space: &Space, _: &Pack) -> Result<Listed, Failure> {
+    const DROIDS: &str = "Custom droids available";
+    let records = space.ctx.server.records(&space.key(), 0);
+    let text = records
+        .iter()
+        .flat_map(|r| strings(&r["body"]).into_iter().map(|(_, s)| s.to_string()).collect::<Vec<_>>())
+        .find(|s| s.contains(DROIDS))
+        .ok_or_else(|| fail(format!("no {DROIDS:?} in the model requests")))?;
+    let agents = text
+        .split_once(DROIDS)
+        .map(|(_, rest)| rest)
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .map_while(|l| l.strip_prefix("- "))
+        .filter_map(|l| l.split_once(':').map(|(name, _)| name.trim().to_string()))
+        .collect();
+    let out = space.run("mcp-list", "droid", &["mcp", "list"], QUICK);
+    out.require_success()?;
+    let mcp = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("stdio") || l.contains("http"))
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .collect();
+    Ok(Listed { commands: None, agents: Some(agents), mcp: Some(mcp) })
+}
+
+pub(super) fn check(space: &mut Space, pack: &Pack, report: &mut Report) {
     let host = space.label.clone();
     let package = space.package_str();
     // A local marketplace is named after its directory.
@@ -67,7 +97,7 @@ pub(super) fn check(space: Space, pack: &Pack, report: &mut Report) {
             "customModels": [{
                 "model": "fake-model",
                 "displayName": "Fake",
-                "baseUrl": format!("{}/v1", space.ctx.server.url()),
+                "baseUrl": format!("{}/v1", space.model_url()),
                 "apiKey": "dummy",
                 "provider": "generic-chat-completion-api",
                 "maxOutputTokens": 1000,

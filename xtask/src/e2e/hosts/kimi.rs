@@ -1,8 +1,9 @@
 //! Kimi Code: install through its local server (`kimi web`, REST), then `kimi -p`.
 
-use crate::e2e::checks::{replied_with_context, role_at, same_skills};
+use crate::e2e::checks::{Listed, names, replied_with_context, role_at, same_skills};
 use crate::e2e::fake_model::{free_port, http_json};
 use crate::e2e::package::Pack;
+use crate::e2e::package::read_json;
 use crate::e2e::process::{kill_tree, read_lossy, spawn};
 use crate::e2e::report::{Failure, Report, expect, fail, tail, truncate};
 use crate::e2e::space::Space;
@@ -15,7 +16,25 @@ use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
+/// Where the check keeps the answer to the install request (what `components` reads).
+fn answer_file(space: &Space) -> PathBuf {
+    space.log("install-answer").with_extension("json")
+}
+
+/// Commands and MCP servers from the answer to the install request; Kimi lists its agents only
+/// to the model.
+pub(super) fn components(space: &Space, pack: &Pack) -> Result<Listed, Failure> {
+    let answer = read_json(&answer_file(space)).map_err(fail)?;
+    let d = &answer["data"];
+    let prefix = format!("{}:", pack.name);
+    Ok(Listed {
+        commands: Some(names(&d["manifest"]["commands"], &prefix)),
+        agents: None,
+        mcp: Some(names(&d["mcpServers"], "")),
+    })
+}
+
+pub(super) fn check(space: &mut Space, pack: &Pack, report: &mut Report) {
     let host = space.label.clone();
     let kimi_home = space.home.join(".kimi-code");
     space.env = vec![("KIMI_CODE_HOME".into(), kimi_home.display().to_string())];
@@ -23,7 +42,7 @@ pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
         "default_model = \"fake\"\n\n[providers.fake]\ntype = \"openai\"\nbase_url = \"{}/v1\"\n\
          api_key = \"dummy\"\n\n[models.fake]\nprovider = \"fake\"\nmodel = \"fake-model\"\n\
          max_context_size = 128000\n",
-        space.ctx.server.url()
+        space.model_url()
     );
     if let Err(e) = write_in(&kimi_home, "config.toml", config) {
         return report.record(&host, "config.toml", Err(fail(e.to_string())));
@@ -32,13 +51,14 @@ pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
     // names (systemPromptPath).
     let static_prompt = fs::read_to_string(pack.root.join("hooks/static/kimi")).unwrap_or_default();
 
-    match KimiWeb::start(&space) {
+    match KimiWeb::start(space) {
         Err(failure) => report.record(&host, "kimi web starts", Err(failure)),
         Ok(web) => {
             report.record(&host, "kimi web: POST /api/v1/plugins installs the plugin", {
                 (|| {
                     let answer =
                         web.call("POST", "/api/v1/plugins", Some(&json!({"source": space.package_str()})))?;
+                    let _ = fs::write(answer_file(space), format!("{answer:#}"));
                     let d = &answer["data"];
                     expect(d["id"] == pack.name.as_str(), || format!("id {}", d["id"]))?;
                     expect(d["version"] == pack.version.as_str(), || format!("version {}", d["version"]))?;

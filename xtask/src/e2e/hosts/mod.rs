@@ -10,15 +10,16 @@ mod kimi;
 mod opencode;
 mod pi;
 
-use super::checks::agentskills;
-use super::package::{Pack, pack_meta, read_pack};
-use super::report::{Report, fail};
+use super::checks::{Listed, agentskills, same_components};
+use super::package::{Pack, not_carried, pack_meta, read_pack};
+use super::report::{Check, Failure, Report, fail};
 use super::setup::Ctx;
 use super::space::Space;
-use super::{Layout, UNIVERSAL};
+use super::{Layout, UNIVERSAL, tools};
 use crate::files::copy_tree;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// A host with checks of its own.
 pub(super) struct Host {
@@ -37,9 +38,52 @@ pub(super) struct Host {
     pub place: Place,
     /// Anything else to install into the cache (`target/e2e/cache`) before the checks.
     pub install: Option<Install>,
-    /// Its checks, after agentskills on its own package.
-    pub check: fn(Space, &Pack, &mut Report),
+    /// Its checks, after agentskills on its own package: it sets up its space (configuration,
+    /// environment), installs the package, and checks what its CLI shows and sends.
+    pub check: fn(&mut Space, &Pack, &mut Report),
+    /// How its CLI lists the installed package's commands, agents and MCP servers (after its
+    /// checks, own package only): each kind it lists must be the pack's.
+    pub components: Option<Lister>,
+    /// How the sessions in which the model calls a tool drive it (see `tools.rs`), after its own
+    /// checks, in both layouts. None: none run here.
+    pub drive: Option<Drive>,
 }
+
+/// How a host is driven through sessions in which the fake model calls a tool.
+pub(super) struct Drive {
+    /// The command of a session that sends `prompt` and lets the model call `tool` (as the host
+    /// names it): the flags that allow that tool without asking.
+    pub session: fn(&Space, &str, &str) -> Command,
+    /// Installs another package (`package`, holding `pack`) into the space as the host's own
+    /// checks install the flagship: the guard pack.
+    pub install: fn(&Space, &Path, &Pack) -> Check,
+    /// Whether it runs the package's hooks (the skill-usage and guard checks need them): Ok(false)
+    /// where it does not and the loss report says so, an error where the report does not.
+    pub runs_hooks: fn(&Space, &Pack) -> Result<bool, Failure>,
+    /// The pack's MCP tool as the model sees it (`{pack}`, `{server}`, `{tool}`): the round trip
+    /// runs where it is set.
+    pub mcp_tool: Option<&'static str>,
+    /// How the model reads one of the pack's skills: the skill-usage check runs where it is set.
+    pub read_skill: Option<SkillRead>,
+    /// The host's shell tool: the guard check runs where it is set.
+    pub shell: Option<&'static str>,
+}
+
+/// For [`Drive::runs_hooks`]: a host that runs every package's hooks.
+fn runs_hooks(_: &Space, _: &Pack) -> Result<bool, Failure> {
+    Ok(true)
+}
+
+/// How the model reads a skill.
+pub(super) enum SkillRead {
+    /// The read tool of this name on the package's SKILL.md (a host without one: its shell tool).
+    File(&'static str),
+    /// The skill tool of this name, with these arguments (JSON; `{pack}`, `{skill}`).
+    Tool { name: &'static str, args: &'static str },
+}
+
+/// Lists the installed package's components through a host's CLI.
+type Lister = fn(&Space, &Pack) -> Result<Listed, Failure>;
 
 /// Installs something a host needs into the cache directory (`target/e2e/cache`).
 type Install = fn(cache: &Path, host: &Host) -> Result<(), String>;
@@ -65,6 +109,8 @@ pub(super) const HOSTS: &[Host] = &[
         place: Place::Package,
         install: None,
         check: claude::check,
+        components: Some(claude::components),
+        drive: Some(claude::DRIVE),
     },
     Host {
         id: "codex",
@@ -74,6 +120,8 @@ pub(super) const HOSTS: &[Host] = &[
         place: Place::Package,
         install: None,
         check: codex::check,
+        components: Some(codex::components),
+        drive: Some(codex::DRIVE),
     },
     Host {
         id: "opencode",
@@ -83,6 +131,8 @@ pub(super) const HOSTS: &[Host] = &[
         place: Place::Package,
         install: Some(opencode::install_sdk),
         check: opencode::check,
+        components: Some(opencode::components),
+        drive: Some(opencode::DRIVE),
     },
     Host {
         id: "gemini",
@@ -92,6 +142,8 @@ pub(super) const HOSTS: &[Host] = &[
         place: Place::Package,
         install: None,
         check: gemini::check,
+        components: Some(gemini::components),
+        drive: Some(gemini::DRIVE),
     },
     Host {
         id: "copilot",
@@ -101,6 +153,8 @@ pub(super) const HOSTS: &[Host] = &[
         place: Place::Package,
         install: None,
         check: copilot::check,
+        components: Some(copilot::components),
+        drive: Some(copilot::DRIVE),
     },
     Host {
         id: "droid",
@@ -113,6 +167,8 @@ pub(super) const HOSTS: &[Host] = &[
         place: Place::Marketplace,
         install: None,
         check: droid::check,
+        components: Some(droid::components),
+        drive: None,
     },
     Host {
         id: "pi",
@@ -123,6 +179,8 @@ pub(super) const HOSTS: &[Host] = &[
         place: Place::Package,
         install: None,
         check: pi::check,
+        components: Some(pi::components),
+        drive: None,
     },
     Host {
         id: "kimi",
@@ -133,6 +191,8 @@ pub(super) const HOSTS: &[Host] = &[
         place: Place::Package,
         install: None,
         check: kimi::check,
+        components: Some(kimi::components),
+        drive: None,
     },
     Host {
         id: "cursor",
@@ -142,6 +202,8 @@ pub(super) const HOSTS: &[Host] = &[
         place: Place::Package,
         install: None,
         check: cursor::check,
+        components: None,
+        drive: None,
     },
 ];
 
@@ -168,10 +230,7 @@ pub(super) fn check(ctx: &Ctx, id: &str, layout: Layout, report: &mut Report) {
         ),
     };
     let prepared = (|| -> Result<(Space, Pack), String> {
-        let package = match host.map(|host| &host.place) {
-            Some(Place::Marketplace) => dir.join("marketplace").join(pack_meta(&source)?.0),
-            Some(Place::Package) | None => dir.join("package"),
-        };
+        let package = place(host, &source, &dir)?;
         let space = Space {
             ctx,
             layout,
@@ -189,7 +248,7 @@ pub(super) fn check(ctx: &Ctx, id: &str, layout: Layout, report: &mut Report) {
         let pack = read_pack(id, &space.package)?;
         Ok((space, pack))
     })();
-    let (space, pack) = match prepared {
+    let (mut space, pack) = match prepared {
         Ok(prepared) => prepared,
         Err(e) => return report.record(&label, "package layout", Err(fail(e))),
     };
@@ -197,9 +256,50 @@ pub(super) fn check(ctx: &Ctx, id: &str, layout: Layout, report: &mut Report) {
         report.record(&label, "agentskills validate", agentskills(&space, &pack));
     }
     // A host with no entry has no CLI to drive here: its skills are checked above.
-    if let Some(host) = host {
-        (host.check)(space, &pack, report);
+    let Some(host) = host else { return };
+    (host.check)(&mut space, &pack, report);
+    if let (Some(list), Layout::Host) = (host.components, layout) {
+        let report_md = fs::read_to_string(ctx.plugins.join("REPORT.md")).unwrap_or_default();
+        let lost = not_carried(&report_md, id);
+        let listed = list(&space, &pack).and_then(|listed| same_components(&ctx.components, &lost, &listed));
+        report.record(&label, "its CLI lists the pack's commands, agents and MCP servers", listed);
     }
+    let Some(drive) = &host.drive else { return };
+    tools::check(&space, &pack, drive, report);
+    match (drive.runs_hooks)(&space, &pack) {
+        Ok(true) => {}
+        Ok(false) => {
+            let said = "it runs none of this package's hooks, and its loss report says so";
+            return report.record(&label, "skill usage and guard: not run", Ok(said.into()));
+        }
+        Err(failure) => return report.record(&label, "skill usage and guard", Err(failure)),
+    }
+    tools::check_hooks(&space, &pack, drive, report);
+    if let Some(shell) = drive.shell {
+        // The guard pack, built in the same layout, installed beside the flagship.
+        let source = ctx.guard.join(match layout {
+            Layout::Host => id,
+            Layout::Universal => UNIVERSAL,
+        });
+        let installed = (|| {
+            let package = place(Some(host), &source, &dir.join("guard"))?;
+            copy_tree(&source, &package)?;
+            Ok::<_, String>((read_pack(id, &package)?, package))
+        })()
+        .map_err(fail)
+        .and_then(|(guard, package)| (drive.install)(&space, &package, &guard).map(|_| guard));
+        report.record(&label, "guard: a pack's pre-tool-use guard blocks a shell command", {
+            installed.and_then(|_| tools::guard(&space, drive, shell))
+        });
+    }
+}
+
+/// Where the copy of the package in `source` goes under `dir` (see [`Place`]).
+fn place(host: Option<&Host>, source: &Path, dir: &Path) -> Result<PathBuf, String> {
+    Ok(match host.map(|host| &host.place) {
+        Some(Place::Marketplace) => dir.join("marketplace").join(pack_meta(source)?.0),
+        Some(Place::Package) | None => dir.join("package"),
+    })
 }
 
 /// The universal tree's skills are shared by every host: agentskills checks them once, in place.

@@ -1,10 +1,10 @@
 //! OpenCode: the package as a plugin in opencode.json, what it reports, then `opencode run`.
 
-use super::Host;
-use crate::e2e::checks::{replied_with_context, role_at, same_skills};
+use super::{Drive, Host};
+use crate::e2e::checks::{Listed, names, replied_with_context, role_at, same_skills};
 use crate::e2e::install::npm_install;
-use crate::e2e::package::Pack;
-use crate::e2e::report::{Report, expect, fail};
+use crate::e2e::package::{Pack, read_json};
+use crate::e2e::report::{Check, Failure, Report, expect, fail};
 use crate::e2e::space::Space;
 use crate::e2e::{PROMPT, SLOW};
 use crate::files::copy_tree;
@@ -12,6 +12,44 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub(super) const DRIVE: Drive = Drive {
+    session,
+    install,
+    runs_hooks: super::runs_hooks,
+    mcp_tool: Some("{server}_{tool}"),
+    // Its read tool asks before reading outside the project (refused in `run`), and its skill
+    // tool needs ripgrep, which it fetches online.
+    read_skill: None,
+    shell: Some("bash"),
+};
+
+/// `opencode run`: it asks about no tool.
+fn session(space: &Space, prompt: &str, _tool: &str) -> Command {
+    space.command_with("opencode", &["run", prompt])
+}
+
+/// One more plugin in the project's opencode.json.
+fn install(space: &Space, package: &Path, _: &Pack) -> Check {
+    let path = space.project.join("opencode.json");
+    let mut config = read_json(&path).map_err(fail)?;
+    let plugins = config["plugin"].as_array_mut().ok_or_else(|| fail("opencode.json has no plugin list"))?;
+    plugins.push(json!(package.display().to_string()));
+    fs::write(&path, format!("{config:#}")).map_err(|e| fail(format!("{}: {e}", path.display())))?;
+    Ok(format!("plugins {}", config["plugin"]))
+}
+
+/// Commands, agents and MCP servers as `debug config` shows them once the plugins ran.
+pub(super) fn components(space: &Space, _: &Pack) -> Result<Listed, Failure> {
+    let out = space.run("components", "opencode", &["debug", "config"], SLOW);
+    let v = out.json()?;
+    Ok(Listed {
+        commands: Some(names(&v["command"], "")),
+        agents: Some(names(&v["agent"], "")),
+        mcp: Some(names(&v["mcp"], "")),
+    })
+}
 
 /// The package OpenCode installs into its config directory at start-up.
 const SDK: &str = "@opencode-ai/plugin";
@@ -29,7 +67,7 @@ pub(super) fn install_sdk(cache: &Path, host: &Host) -> Result<(), String> {
     npm_install(&seed(cache), &[(SDK.to_string(), version.to_string())])
 }
 
-pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
+pub(super) fn check(space: &mut Space, pack: &Pack, report: &mut Report) {
     space.env = vec![
         ("OPENCODE_DISABLE_MODELS_FETCH".into(), "1".into()),
         ("OPENCODE_DISABLE_AUTOUPDATE".into(), "1".into()),
@@ -43,7 +81,7 @@ pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
         "provider": {"fake": {
             "npm": "@ai-sdk/openai-compatible",
             "name": "Fake",
-            "options": {"baseURL": format!("{}/v1", space.ctx.server.url()), "apiKey": "dummy"},
+            "options": {"baseURL": format!("{}/v1", space.model_url()), "apiKey": "dummy"},
             "models": {"fake-model": {"name": "Fake model"}},
         }},
     });

@@ -1,6 +1,6 @@
 //! Pi: `pi install` and `pi list`, its skill commands over `--mode rpc`, then `pi -p`.
 
-use crate::e2e::checks::{printed, replied_with_context, role_at, same_skills};
+use crate::e2e::checks::{Listed, printed, replied_with_context, role_at, same_skills};
 use crate::e2e::package::Pack;
 use crate::e2e::process::exec;
 use crate::e2e::report::{Failure, Report, expect, fail, truncate};
@@ -11,12 +11,41 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::Path;
 
-pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
+/// The `get_commands` answer of `pi --mode rpc`: its commands, and the run's output.
+fn rpc_commands(space: &Space, label: &str) -> Result<(Vec<Value>, crate::e2e::process::Output), Failure> {
+    let cmd = space.command_with("pi", &["--mode", "rpc"]);
+    let out = exec(cmd, QUICK, &space.log(label), Some("{\"type\":\"get_commands\"}\n"));
+    out.require_success()?;
+    let answer = out
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["command"] == "get_commands")
+        .ok_or_else(|| Failure { reason: "no answer to get_commands".into(), tail: out.tail() })?;
+    expect(answer["success"] == true, || format!("get_commands: {}", truncate(&answer.to_string(), 300)))?;
+    let commands = answer["data"]["commands"].as_array().cloned().unwrap_or_default();
+    Ok((commands, out))
+}
+
+/// Commands are the package's prompt templates among `get_commands`; Pi has no subagents, and
+/// lists no MCP server an extension registers.
+pub(super) fn components(space: &Space, pack: &Pack) -> Result<Listed, Failure> {
+    let (commands, _) = rpc_commands(space, "components")?;
+    let commands = commands
+        .iter()
+        .filter(|c| c["source"] == "prompt")
+        .filter(|c| c["sourceInfo"]["baseDir"].as_str().is_some_and(|d| Path::new(d) == pack.root))
+        .filter_map(|c| c["name"].as_str().map(String::from))
+        .collect();
+    Ok(Listed { commands: Some(commands), ..Listed::default() })
+}
+
+pub(super) fn check(space: &mut Space, pack: &Pack, report: &mut Report) {
     let host = space.label.clone();
     space.env = vec![("PI_OFFLINE".into(), "1".into())];
     // A provider of its own; Pi runs on the pinned Node.js 22 (see the host table).
     let models = json!({"providers": {"fake": {
-        "baseUrl": format!("{}/v1", space.ctx.server.url()),
+        "baseUrl": format!("{}/v1", space.model_url()),
         "api": "openai-completions",
         "apiKey": "dummy",
         "models": [{"id": "fake-model"}],
@@ -46,23 +75,10 @@ pub(super) fn check(mut space: Space, pack: &Pack, report: &mut Report) {
     });
 
     report.record(&host, "--mode rpc get_commands lists every skill", {
-        let cmd = space.command_with("pi", &["--mode", "rpc"]);
-        let out = exec(cmd, QUICK, &space.log("rpc"), Some("{\"type\":\"get_commands\"}\n"));
         (|| {
-            out.require_success()?;
-            let answer = out
-                .stdout
-                .lines()
-                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-                .find(|v| v["command"] == "get_commands")
-                .ok_or_else(|| Failure { reason: "no answer to get_commands".into(), tail: out.tail() })?;
-            expect(answer["success"] == true, || {
-                format!("get_commands: {}", truncate(&answer.to_string(), 300))
-            })?;
-            let seen: BTreeSet<String> = answer["data"]["commands"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            let (commands, out) = rpc_commands(space, "rpc")?;
+            let seen: BTreeSet<String> = commands
+                .iter()
                 .filter(|c| c["sourceInfo"]["baseDir"].as_str().is_some_and(|d| Path::new(d) == pack.root))
                 .filter_map(|c| c["name"].as_str()?.strip_prefix("skill:").map(String::from))
                 .collect();
