@@ -92,11 +92,14 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
     let ledger_path = out.join(LEDGER);
     let previous = read_ledger(&ledger_path)?;
     let files = outputs(plan);
-    // A report that is not ours (a user's own REPORT.md) is never replaced.
+    // A report that is not ours (a user's own REPORT.md) is never replaced. Ours is in the ledger,
+    // or (written before ledgers kept reports) starts with the line a report starts with.
     let report_path = out.join(plan.report_name);
+    let report = &files[plan.report_name];
     if !previous.contains(plan.report_name)
         && std::fs::symlink_metadata(&report_path).is_ok()
-        && !unchanged(&report_path, &files[plan.report_name])
+        && !unchanged(&report_path, report)
+        && !same_first_line(&report_path, &report.bytes)
     {
         return Err(Error::Foreign(report_path, 1));
     }
@@ -177,7 +180,6 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
         summary.bytes += staged.bytes;
         summary.removed += gone;
     }
-    let report = &files[plan.report_name];
     if std::fs::read(&report_path).ok().as_deref() != Some(&report.bytes[..]) {
         write_atomic(&report_path, &report.bytes, false)?;
         summary.written += 1;
@@ -190,8 +192,12 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
     let built: BTreeSet<&str> = plan.packages.iter().map(|p| p.host.as_str()).collect();
     let mut ledger: BTreeSet<String> = files.keys().cloned().collect();
     ledger.extend(previous.into_iter().filter(|p| {
-        let host = p.split('/').next().unwrap_or_default();
-        p.contains('/') && !built.contains(host) && out.join(p).is_file()
+        // Another layout's report stays ours, and so do the packages of hosts not built now.
+        let keep = match p.split_once('/') {
+            Some((host, _)) => !built.contains(host),
+            None => p != plan.report_name && p != LEDGER,
+        };
+        keep && out.join(p).is_file()
     }));
     write_ledger(&ledger_path, &ledger)?;
     Ok(summary)
@@ -207,6 +213,16 @@ fn read_ledger(path: &Path) -> Result<BTreeSet<String>, Error> {
         Err(_) => Err(Error::Foreign(path.to_path_buf(), 1)),
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| Error::Foreign(path.to_path_buf(), 1)),
     }
+}
+
+/// Whether the regular file at `path` starts with the same line as `bytes` (read bounded).
+fn same_first_line(path: &Path, bytes: &[u8]) -> bool {
+    use skillwright_model::fsio::{Links, read_bounded};
+    let first = |b: &[u8]| b.split(|&c| c == b'\n').next().map(<[u8]>::to_vec).unwrap_or_default();
+    read_bounded(path, 16 << 20, Links::Refuse).is_ok_and(|on_disk| {
+        let line = first(&on_disk);
+        !line.is_empty() && line == first(bytes)
+    })
 }
 
 /// One build at a time writes into an output directory: the lock file beside the packages.

@@ -155,9 +155,18 @@ fn files_skillwright_did_not_write_are_never_replaced() {
         assert!(text.contains(&*out.join(name).display().to_string()), "{name}: {text}");
         assert_eq!(before, snapshot(&out), "{name}: the output directory changed");
     }
-    // Our own report and ledger are ours to replace on the next build.
+    // Our own report and ledger are ours to replace on the next build, also after a build of the
+    // other layout into the same directory, and in a directory an older version wrote (whose
+    // ledger did not list the reports).
     let out = tmp.path().join("ours");
     assert!(build_flagship(&out, &["--hosts", &host]).status.success());
+    let o = build_flagship(&out, &["--layout", "universal"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ledger = out.join(".skillwright-files.json");
+    let listed: Vec<String> = serde_json::from_slice(&std::fs::read(&ledger).unwrap()).unwrap();
+    assert!(listed.iter().any(|f| f == "REPORT.md"), "the other layout's report stays in the ledger");
+    let older: Vec<&String> = listed.iter().filter(|f| !f.starts_with("REPORT")).collect();
+    std::fs::write(&ledger, serde_json::to_vec(&older).unwrap()).unwrap();
     let first = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
     let o = build_flagship(&out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
