@@ -44,7 +44,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Explain a rule code (e.g. `skillwright explain SW102`), or list all rules.
     Explain(validate::ExplainArgs),
-    /// Create a new skill directory with a starter SKILL.md in the Agent Skills standard form.
+    /// Start a skill, command or agent from a starter: skills/NAME/SKILL.md (in the Agent Skills
+    /// standard form), commands/NAME.md or agents/NAME.md.
     New(scaffold::NewArgs),
     /// Rewrite SKILL.md files into the form every host and the reference validator read: LF, no
     /// BOM, `---` fences, skillwright's keys under `metadata`, `allowed-tools` as one string.

@@ -1,4 +1,4 @@
-//! Author commands that write starters and fix sources: `new` (a skill), `init` (a pack file) and
+//! Author commands that write starters and fix sources: `new` (a skill, command or agent), `init`
 //! `fmt` (every SKILL.md into the form every reader takes).
 
 use crate::Result;
