@@ -91,11 +91,16 @@ impl Report {
     }
 }
 
-/// Runs `cmd` to completion with its output discarded; returns wall time, peak RSS and exit code.
-fn run_once(cmd: &mut Command) -> Result<(Sample, i32), String> {
+/// Runs `cmd` to completion with its output discarded and `stdin` (a file) or nothing as its
+/// input; returns wall time, peak RSS and exit code.
+fn run_once(cmd: &mut Command, stdin: Option<&Path>) -> Result<(Sample, i32), String> {
+    let input = match stdin {
+        Some(p) => Stdio::from(std::fs::File::open(p).map_err(|e| format!("{}: {e}", p.display()))?),
+        None => Stdio::null(),
+    };
     let start = Instant::now();
     let child = cmd
-        .stdin(Stdio::null())
+        .stdin(input)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -127,11 +132,17 @@ struct Cand<'a> {
     soft: bool,
     before: Box<dyn FnMut() + 'a>,
     make: Box<dyn Fn() -> Command + 'a>,
+    /// A file given as standard input to every run.
+    stdin: Option<PathBuf>,
 }
 
 impl<'a> Cand<'a> {
     fn new(tool: &'a str, make: impl Fn() -> Command + 'a) -> Cand<'a> {
-        Cand { tool, ok_codes: &[0], soft: false, before: Box::new(|| {}), make: Box::new(make) }
+        Cand { tool, ok_codes: &[0], soft: false, before: Box::new(|| {}), make: Box::new(make), stdin: None }
+    }
+    fn stdin(mut self, file: &Path) -> Self {
+        self.stdin = Some(file.to_path_buf());
+        self
     }
     fn before(mut self, f: impl FnMut() + 'a) -> Self {
         self.before = Box::new(f);
@@ -160,7 +171,7 @@ impl Bench {
                 }
                 (c.before)();
                 let mut cmd = (c.make)();
-                let r = run_once(&mut cmd).and_then(|(s, code)| {
+                let r = run_once(&mut cmd, c.stdin.as_deref()).and_then(|(s, code)| {
                     if c.ok_codes.contains(&code) {
                         Ok(s)
                     } else {
@@ -508,6 +519,51 @@ fn measure_hook(b: &mut Bench, pack: &Pack, plugins: &Path, notes_home: &Path) -
     b.compare("hook", pack, cands)
 }
 
+/// A tool hook as Claude Code runs it on every tool call: the flagship's post-tool-use
+/// `skill-usage` hook (through its launcher, `hooks/run-hook`) on a Read of a source file, the
+/// common case, against the cheapest possible hook given the same input.
+fn measure_tool_hook(b: &mut Bench, pack: &Pack, plugins: &Path, home: &Path) -> Result<(), String> {
+    eprintln!("measuring the per-tool-call hook ({})…", pack.label);
+    let pkg = plugins.join("claude");
+    let hooks: serde_json::Value = std::fs::read(pkg.join("hooks/hooks.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| format!("{}: no hooks/hooks.json", pkg.display()))?;
+    // The launcher's arguments, from the command the host runs: `"…/hooks/run-hook" claude N`.
+    let command = hooks["hooks"]["PostToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .ok_or("the flagship's Claude package has no PostToolUse hook")?;
+    let args: Vec<String> =
+        command.rsplit('"').next().unwrap_or_default().split_whitespace().map(String::from).collect();
+    let input = home.join("post-tool-use.json");
+    std::fs::create_dir_all(home).map_err(|e| e.to_string())?;
+    let payload = serde_json::json!({
+        "session_id": "bench", "hook_event_name": "PostToolUse", "cwd": crate::root(),
+        "tool_name": "Read", "tool_input": { "file_path": crate::root().join("core/cli/src/main.rs") },
+        "tool_response": { "type": "text" },
+    });
+    std::fs::write(&input, payload.to_string()).map_err(|e| e.to_string())?;
+    let launcher = pkg.join("hooks/run-hook");
+    let cands = vec![
+        Cand::new(HOOK_TOOL, move || {
+            let mut c = Command::new(&launcher);
+            c.args(&args).env("SKILLWRIGHT_HOME", home).env("CLAUDE_PLUGIN_ROOT", &pkg);
+            c
+        })
+        .stdin(&input),
+        Cand::new("sh -c 'exec true'", || {
+            let mut c = Command::new("sh");
+            c.args(["-c", "exec true"]);
+            c
+        })
+        .stdin(&input),
+    ];
+    b.compare("tool-hook", pack, cands)
+}
+
+/// What the per-tool-call hook is called in the figures.
+pub const HOOK_TOOL: &str = "skill-usage hook (launcher + binary)";
+
 /// The addon's in-process call against spawning the CLI, in one Node process.
 fn measure_addon(b: &mut Bench, plugins: &Path, hook_runs: usize, notes_home: &Path) -> Result<(), String> {
     eprintln!("measuring the addon…");
@@ -634,6 +690,7 @@ pub fn run(root: &Path, quick: bool) -> Result<String, String> {
     for p in &packs {
         measure_hook(&mut b, p, &work.join(format!("out-{}", p.label)), &home)?;
     }
+    measure_tool_hook(&mut b, &packs[0], &work.join("out-flagship"), &home)?;
     b.runs = runs;
     measure_addon(&mut b, &work.join("out-flagship"), hook_runs, &home)?;
 

@@ -48,13 +48,20 @@ const TARGETS: &[(&str, &str, &str, &str, f64, f64)] = &[
     ("session-start hook as Claude runs it vs `sh -c 'exec true'`", "hook", HOOK, SH, 2.0, 2.0),
 ];
 
-/// Earlier targets, on the flagship pack.
+/// Targets on the flagship pack: earlier issues', and #18's per-tool-call hook.
 const EARLIER: &[(&str, &str, &str, &str, f64)] = &[
     ("validate vs agnix", "validate", "skillwright", "agnix", 0.5),
     ("validate vs skills-ref", "validate", "skillwright", "skills-ref", 0.02),
     ("build, all hosts, vs rulesync generate", "build-cold", "skillwright", "rulesync", 0.05),
     ("no-op build vs rulesync no-op", "build-noop", "skillwright", "rulesync", 0.02),
     ("session-start hook vs `node -e 0`", "hook", HOOK, "node -e 0", 0.2),
+    (
+        "post-tool-use hook (skill-usage) per tool call, as Claude runs it, vs `sh -c 'exec true'`",
+        "tool-hook",
+        crate::bench::HOOK_TOOL,
+        SH,
+        2.0,
+    ),
 ];
 
 fn targets<'a>(r: &'a Report, small: &str, big: &str) -> Vec<Target<'a>> {
@@ -174,7 +181,7 @@ pub fn markdown(r: &Report, quick: bool) -> String {
     );
     let _ = writeln!(
         s,
-        "\nEvery no-op build above was also checked to write nothing (\"nothing to write\").\n\n### Earlier targets\n\n| Target | skillwright | peer | ratio | limit | |\n|---|---:|---:|---:|---:|---|"
+        "\nEvery no-op build above was also checked to write nothing (\"nothing to write\").\n\n### On the flagship pack\n\n| Target | skillwright | peer | ratio | limit | |\n|---|---:|---:|---:|---:|---|"
     );
     target_rows(&mut s, &earlier(r));
     let _ = writeln!(
