@@ -257,7 +257,11 @@ fn string(raw: &BTreeMap<&str, &Value>, key: &str, at: &mut Locator) -> Option<S
         Value::String(s) => Some(s.clone()),
         Value::Null => None,
         other => {
-            at.push("SW109", Some(key), format!("`{key}` must be a string, not {}", kind_of(other)));
+            at.push(
+                "SW109",
+                Some(key),
+                format!("`{key}` must be a string, not {}", crate::yaml::type_name(other)),
+            );
             None
         }
     }
@@ -276,28 +280,20 @@ fn list(raw: &BTreeMap<&str, &Value>, key: &str, at: &mut Locator) -> Vec<String
                     at.push(
                         "SW109",
                         Some(key),
-                        format!("`{key}` must list strings; found {}", kind_of(other)),
+                        format!("`{key}` must list strings; found {}", crate::yaml::type_name(other)),
                     );
                     None
                 }
             })
             .collect(),
         Some(other) => {
-            at.push("SW109", Some(key), format!("`{key}` must be a list of names, not {}", kind_of(other)));
+            at.push(
+                "SW109",
+                Some(key),
+                format!("`{key}` must be a list of names, not {}", crate::yaml::type_name(other)),
+            );
             Vec::new()
         }
-    }
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "empty",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Sequence(_) => "a list",
-        Value::Mapping(_) => "a map",
-        Value::Tagged(_) => "a tagged value",
     }
 }
 

@@ -33,6 +33,22 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     v
 }
 
+/// Starts a build of the flagship pack into `out`, its stderr piped.
+fn spawn_build(out: &Path) -> std::process::Child {
+    Command::new(BIN)
+        .args(["build", "--fake-binaries", "--pack-version", "0.1.0", "--out"])
+        .arg(out)
+        .arg("--skills")
+        .arg(repo().join("skills"))
+        .arg("--pack")
+        .arg(repo().join("skillwright.toml"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn a_second_build_waits_for_the_first_and_says_so() {
     let tmp = tempfile::tempdir().unwrap();
@@ -46,18 +62,7 @@ fn a_second_build_waits_for_the_first_and_says_so() {
         .open(out.join(".skillwright.lock"))
         .unwrap();
     held.lock().unwrap();
-    let mut child = Command::new(BIN)
-        .args(["build", "--fake-binaries", "--pack-version", "0.1.0", "--out"])
-        .arg(&out)
-        .arg("--skills")
-        .arg(repo().join("skills"))
-        .arg("--pack")
-        .arg(repo().join("skillwright.toml"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_build(&out);
     let mut err = child.stderr.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut s = String::new();
@@ -89,21 +94,7 @@ fn a_second_build_waits_for_the_first_and_says_so() {
 fn builds_started_together_both_succeed_and_leave_whole_packages() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let spawn = || {
-        Command::new(BIN)
-            .args(["build", "--fake-binaries", "--pack-version", "0.1.0", "--out"])
-            .arg(&out)
-            .arg("--skills")
-            .arg(repo().join("skills"))
-            .arg("--pack")
-            .arg(repo().join("skillwright.toml"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (a, b) = (spawn(), spawn());
+    let (a, b) = (spawn_build(&out), spawn_build(&out));
     for child in [a, b] {
         let o = child.wait_with_output().unwrap();
         assert!(o.status.success(), "{}", stderr(&o));

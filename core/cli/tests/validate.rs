@@ -221,14 +221,17 @@ fn validate_with_the_pack_file_checks_commands_agents_and_hooks_too() {
     )
     .unwrap();
     std::fs::create_dir_all(dir.join("agents")).unwrap();
+    let validate_pack = || {
+        bin()
+            .current_dir(dir)
+            .args(["validate", "--pack", "skillwright.toml"])
+            .arg(fixtures().join("ok/minimal"))
+            .output()
+            .unwrap()
+    };
     std::fs::write(dir.join("agents/helper.md"), "---\nname: other\ndescription: Helps.\n---\nYou help.\n")
         .unwrap();
-    let out = bin()
-        .current_dir(dir)
-        .args(["validate", "--pack", "skillwright.toml"])
-        .arg(fixtures().join("ok/minimal"))
-        .output()
-        .unwrap();
+    let out = validate_pack();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     for (code, at) in [
@@ -248,12 +251,7 @@ fn validate_with_the_pack_file_checks_commands_agents_and_hooks_too() {
         .unwrap();
     let toml = std::fs::read_to_string(dir.join("skillwright.toml")).unwrap();
     std::fs::write(dir.join("skillwright.toml"), toml.replace("before-lunch", "post-tool-use")).unwrap();
-    let out = bin()
-        .current_dir(dir)
-        .args(["validate", "--pack", "skillwright.toml"])
-        .arg(fixtures().join("ok/minimal"))
-        .output()
-        .unwrap();
+    let out = validate_pack();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
