@@ -102,6 +102,13 @@ fn agent_starter(name: &str, description: Option<&str>) -> String {
 
 pub fn new(a: NewArgs) -> Result<ExitCode> {
     let (kind, name) = match a.words.as_slice() {
+        [word] if Kind::parse(word).is_some() => {
+            return Err(format!(
+                "`new {word}` needs a name: `skillwright new {word} NAME` (for a skill named `{word}`: \
+                 `skillwright new skill {word}`)"
+            )
+            .into());
+        }
         [name] => (Kind::Skill, name.clone()),
         [kind, name] => match Kind::parse(kind) {
             Some(k) => (k, name.clone()),

@@ -63,6 +63,7 @@ fn new_command_and_agent_starters_build_into_every_host() {
         &["new", "command", "tidy-review"],
         &["new", "widget", "x"],
         &["new", "command", "Bad_Name"],
+        &["new", "agent"],
     ] {
         let o = run_in(pack, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
