@@ -204,6 +204,15 @@ fn files(dir: &Path, sub: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String, Str
             ));
             continue;
         }
+        // Packages are installed on Windows too: `con.md` cannot exist there.
+        if let Some(why) = skillwright_model::names::unportable(name) {
+            diags.push(Diagnostic::new(
+                "SW013",
+                &file,
+                format!("`{name}` cannot be a file name everywhere: it {why}"),
+            ));
+            continue;
+        }
         match read_bounded(&e.path(), MAX_FILE, Links::Refuse) {
             Ok(bytes) => out.push((name.to_string(), file, bytes)),
             Err(err) => diags.push(Diagnostic::new("SW001", &file, format!("cannot read: {err}"))),

@@ -52,6 +52,12 @@ fn cases() -> Vec<Case> {
             line_has: None,
         },
         Case {
+            edit: |d| write(d, "commands/con.md", "---\ndescription: x\n---\nDo it.\n"),
+            code: "SW013",
+            file: "commands/con.md",
+            line_has: None,
+        },
+        Case {
             edit: |d| write(d, "commands/nodesc.md", "---\nargument-hint: \"[x]\"\n---\nDo it.\n"),
             code: "SW402",
             file: "commands/nodesc.md",
