@@ -102,6 +102,16 @@ fn carried_files(
                 ));
                 return;
             }
+            if let Some(link) = skillwright_model::fsio::symlink_on_path(dir, rel) {
+                let shown = skillwright_model::text::one_line(&link.display().to_string(), 200);
+                diags.push(pack.diagnostic(
+                    file,
+                    "SW442",
+                    what,
+                    format!("`{rel}` is reached through the symlink {shown}: ship the file itself"),
+                ));
+                return;
+            }
             match read_bounded(&dir.join(rel), crate::discover::MAX_FILE, Links::Refuse) {
                 Ok(bytes) => {
                     total += bytes.len() as u64;
@@ -130,7 +140,8 @@ fn carried_files(
     for entry in &pack.pack.files {
         let rel = entry.trim_end_matches('/');
         let path = dir.join(rel);
-        if path.is_dir() && skillwright_model::integrity::safe_rel_path(rel) {
+        let linked = skillwright_model::fsio::symlink_on_path(dir, rel).is_some();
+        if !linked && path.is_dir() && skillwright_model::integrity::safe_rel_path(rel) {
             for f in skillwright_model::integrity::list_files(&path) {
                 take(&format!("{rel}/{f}"), "pack", out, diags);
             }

@@ -114,6 +114,10 @@ fn script(dir: &Path, rel: &str) -> Result<Vec<u8>, String> {
     if !skillwright_model::integrity::safe_rel_path(rel) {
         return Err("is not a portable path".into());
     }
+    if let Some(link) = skillwright_model::fsio::symlink_on_path(dir, rel) {
+        let shown = skillwright_model::text::one_line(&link.display().to_string(), 200);
+        return Err(format!("is reached through the symlink {shown}: ship the script itself"));
+    }
     let path = dir.join(rel);
     let bytes = read_bounded(&path, MAX_SCRIPT, Links::Refuse).map_err(|e| match e {
         e if e.is_not_found() => format!("no such file {}", path.display()),

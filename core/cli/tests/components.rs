@@ -34,6 +34,18 @@ fn append_toml(dir: &Path, text: &str) {
     std::fs::write(path, toml).unwrap();
 }
 
+/// A directory beside the pack `d`, outside it.
+fn outside(d: &Path) -> std::path::PathBuf {
+    d.with_file_name(format!("{}-outside", d.file_name().unwrap().to_string_lossy()))
+}
+
+fn link(target: &Path, at: &Path) {
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(target, at).unwrap();
+    #[cfg(not(unix))]
+    let _ = (target, at);
+}
+
 fn cases() -> Vec<Case> {
     let toml = "skillwright.toml";
     vec![
@@ -130,6 +142,34 @@ fn cases() -> Vec<Case> {
             line_has: Some("../elsewhere"),
         },
         Case {
+            // The server's directory is a link to files outside the pack.
+            edit: |d| {
+                let outside = outside(d);
+                std::fs::rename(d.join("servers"), &outside).unwrap();
+                link(&outside, &d.join("servers"));
+            },
+            code: "SW442",
+            file: toml,
+            line_has: Some("./servers/notes.py"),
+        },
+        Case {
+            edit: |d| {
+                let outside = outside(d);
+                std::fs::create_dir_all(&outside).unwrap();
+                std::fs::write(outside.join("secret.txt"), "not the pack's\n").unwrap();
+                link(&outside, &d.join("docs"));
+                let toml = std::fs::read_to_string(d.join("skillwright.toml")).unwrap();
+                std::fs::write(
+                    d.join("skillwright.toml"),
+                    toml.replacen("[pack]\n", "[pack]\nfiles = [\"docs\"]\n", 1),
+                )
+                .unwrap();
+            },
+            code: "SW442",
+            file: toml,
+            line_has: None,
+        },
+        Case {
             edit: |d| append_toml(d, "[mcp.gone]\ncommand = \"./servers/missing.py\"\n"),
             code: "SW442",
             file: toml,
@@ -197,6 +237,24 @@ fn cases() -> Vec<Case> {
             code: "SW463",
             file: toml,
             line_has: Some("nowhere.sh"),
+        },
+        Case {
+            edit: |d| {
+                let outside = outside(d);
+                std::fs::create_dir_all(&outside).unwrap();
+                write(&outside, "guard.sh", "#!/bin/sh\nexit 0\n");
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let mode = std::fs::Permissions::from_mode(0o755);
+                    std::fs::set_permissions(outside.join("guard.sh"), mode).unwrap();
+                }
+                link(&outside, &d.join("hooks/linked"));
+                append_toml(d, "[[hooks]]\nevent = \"stop\"\nrun = \"hooks/linked/guard.sh\"\n");
+            },
+            code: "SW463",
+            file: toml,
+            line_has: Some("hooks/linked/guard.sh"),
         },
         Case {
             edit: |d| append_toml(d, "[[hooks]]\nevent = \"stop\"\nrun = \"../outside.sh\"\n"),

@@ -183,6 +183,21 @@ fn open_nonblocking(path: &Path, links: Links) -> std::io::Result<std::fs::File>
     std::fs::File::open(path)
 }
 
+/// The first part of the relative path `rel` under `dir` that is a symlink, if any (`dir` itself
+/// is taken as given). A file reached through a linked directory may be anywhere on the machine.
+pub fn symlink_on_path(dir: &Path, rel: &str) -> Option<PathBuf> {
+    let mut p = dir.to_path_buf();
+    for part in rel.split('/').filter(|s| !s.is_empty()) {
+        p.push(part);
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => return Some(p),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
 /// How [`write_atomic`] writes.
 #[derive(Debug, Clone, Copy)]
 pub struct WriteOptions {
