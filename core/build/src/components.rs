@@ -185,6 +185,16 @@ enum Kind {
 
 /// The `*.md` files directly in `dir/sub`, by name: (name, path relative to `dir`, bytes).
 fn files(dir: &Path, sub: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String, String, Vec<u8>)> {
+    // A linked directory could hold anything on the machine: its files are not read.
+    if let Ok(target) = std::fs::read_link(dir.join(sub)) {
+        let target = skillwright_model::text::one_line(&target.display().to_string(), 200);
+        diags.push(Diagnostic::new(
+            "SW012",
+            sub,
+            format!("`{sub}` is a symlink (to {target}): the pack's {sub}/ must be a directory inside it"),
+        ));
+        return Vec::new();
+    }
     let Ok(rd) = std::fs::read_dir(dir.join(sub)) else { return Vec::new() };
     let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
     entries.sort_by_key(|e| e.file_name());

@@ -170,6 +170,16 @@ fn cases() -> Vec<Case> {
             line_has: None,
         },
         Case {
+            edit: |d| {
+                let outside = outside(d);
+                std::fs::rename(d.join("commands"), &outside).unwrap();
+                link(&outside, &d.join("commands"));
+            },
+            code: "SW012",
+            file: "commands",
+            line_has: None,
+        },
+        Case {
             edit: |d| append_toml(d, "[mcp.gone]\ncommand = \"./servers/missing.py\"\n"),
             code: "SW442",
             file: toml,
