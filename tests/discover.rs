@@ -190,3 +190,45 @@ fn a_link_to_an_empty_directory_does_not_resolve() {
     assert_eq!(codes(&diags), [("SW201", "empty/SKILL.md")]);
     assert!(diags[0].message.contains("`notes/` is an empty directory"), "{}", diags[0].message);
 }
+
+#[test]
+fn a_large_root_read_on_every_core_gives_the_same_set_and_problems_every_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Enough skills to be read in parallel, with problems spread among them.
+    for i in 0..150 {
+        let name = format!("skill-{i:03}");
+        let dir = skill(tmp.path(), &name, &name);
+        if i % 37 == 0 {
+            std::fs::write(dir.join("SKILL.md"), format!("---\nname: {name}\n---\n# No description\n"))
+                .unwrap();
+        }
+        if i % 41 == 0 {
+            std::fs::write(dir.join("notes.md"), "a [link](missing.md)\n").unwrap();
+            let md = std::fs::read_to_string(dir.join("SKILL.md")).unwrap();
+            std::fs::write(dir.join("SKILL.md"), md + "\nSee [notes](notes.md) and [gone](gone.md).\n")
+                .unwrap();
+        }
+    }
+    std::fs::create_dir_all(tmp.path().join("lonely")).unwrap();
+    let (first, first_diags) = load(tmp.path());
+    let names: Vec<&str> = first.skills.iter().map(|s| s.dir.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "skills in directory order");
+    let broken = [0, 37, 74, 111, 148];
+    assert_eq!(first.skills.len(), 150, "every skill read, the broken ones too");
+    for i in broken {
+        let file = format!("skill-{i:03}/SKILL.md");
+        assert!(first_diags.iter().any(|d| d.code == "SW104" && d.file == file), "{file}: {first_diags:?}");
+    }
+    assert!(first_diags.iter().any(|d| d.code == "SW201" && d.file == "skill-041/SKILL.md"));
+    assert!(first_diags.iter().any(|d| d.code == "SW002" && d.file == "lonely"));
+    for _ in 0..5 {
+        let (again, diags) = load(tmp.path());
+        assert_eq!(
+            again.skills.iter().map(|s| &s.dir).collect::<Vec<_>>(),
+            first.skills.iter().map(|s| &s.dir).collect::<Vec<_>>()
+        );
+        assert_eq!(format!("{diags:?}"), format!("{first_diags:?}"));
+    }
+}

@@ -25,6 +25,8 @@ pub const MAX_FILES_PER_SKILL: usize = 2000;
 pub const MAX_PACK: u64 = 256 * 1024 * 1024;
 /// Deepest directory nesting read inside a skill.
 pub const MAX_DEPTH: usize = 32;
+/// From this many skill directories on, skills are read and parsed on every core.
+const PARALLEL_FROM: usize = 64;
 
 /// Names close enough to SKILL.md that a directory holding one was meant to be a skill.
 const NEAR_MISSES: &[&str] = &[
@@ -127,7 +129,7 @@ fn prefix_of(root: &Path) -> String {
 struct Acc {
     set: SkillSet,
     diags: Vec<Diagnostic>,
-    total: u64,
+    total: std::sync::atomic::AtomicU64,
     /// Skills read, as shown (`prefix` + dir), so none is read twice.
     seen: BTreeSet<String>,
 }
@@ -146,6 +148,8 @@ fn read_root(root: &Path, prefix: &str, only: Option<&str>, acc: &mut Acc) -> Re
     let mut entries: Vec<_> = std::fs::read_dir(root).map_err(io)?.filter_map(Result::ok).collect();
     entries.sort_by_key(|e| e.file_name());
     let mut folded: BTreeMap<String, String> = BTreeMap::new();
+    // The skill directories to read, in order; read (and parsed) on every core below.
+    let mut dirs: Vec<(String, PathBuf)> = Vec::new();
     for entry in entries {
         let os_name = entry.file_name();
         let shown = |n: &str| format!("{prefix}{n}");
@@ -210,38 +214,59 @@ fn read_root(root: &Path, prefix: &str, only: Option<&str>, acc: &mut Acc) -> Re
             ));
         }
         if acc.seen.insert(shown(name)) {
-            read_skill(&root_real, prefix, name, &real, acc);
+            dirs.push((name.to_string(), real));
         }
+    }
+    let total = &acc.total;
+    let one = |(name, dir): &(String, PathBuf)| read_skill(&root_real, prefix, name, dir, total);
+    // Threads cost more than they save on a few skills.
+    let read: Vec<_> = if dirs.len() >= PARALLEL_FROM {
+        crate::parallel::map(&dirs, one)
+    } else {
+        dirs.iter().map(one).collect()
+    };
+    for (skill, diags) in read {
+        acc.diags.extend(diags);
+        acc.set.skills.extend(skill);
     }
     Ok(())
 }
 
-/// Reads skill directory `name` (at `dir`, inside `root_real`) into the set.
-fn read_skill(root_real: &Path, prefix: &str, name: &str, dir: &Path, acc: &mut Acc) {
+/// Reads skill directory `name` (at `dir`, inside `root_real`): the skill, when it has one, and
+/// the problems found. `total` counts the bytes read for the whole pack.
+fn read_skill(
+    root_real: &Path,
+    prefix: &str,
+    name: &str,
+    dir: &Path,
+    total: &std::sync::atomic::AtomicU64,
+) -> (Option<skillwright_model::Skill>, Vec<Diagnostic>) {
     let shown = format!("{prefix}{name}");
     if !holds_skill_md(dir) {
-        return acc.diags.push(missing_skill_md(dir, name, &shown));
+        return (None, vec![missing_skill_md(dir, name, &shown)]);
     }
-    let mut walk = Walk::new(root_real, prefix, name, &mut acc.total, &mut acc.diags);
+    let mut diags = Vec::new();
+    let mut walk = Walk::new(root_real, prefix, name, total, &mut diags);
     let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let mut ancestors = vec![real.clone()];
     walk.dir(&real, "", &mut ancestors);
     let Walk { mut files, dirs, skill_md_refused, .. } = walk;
     let Some(bytes) = files.remove("SKILL.md") else {
         if !skill_md_refused {
-            acc.diags.push(missing_skill_md(dir, name, &shown));
+            diags.push(missing_skill_md(dir, name, &shown));
         }
-        return;
+        return (None, diags);
     };
     let file = format!("{shown}/SKILL.md");
     let (skill, problems) = parse_skill(name, &file, &bytes);
-    acc.diags.extend(problems);
-    if let Some(mut skill) = skill {
+    diags.extend(problems);
+    let skill = skill.map(|mut skill| {
         skill.prefix = prefix.to_string();
         skill.files = files;
         skill.dirs = dirs;
-        acc.set.skills.push(skill);
-    }
+        skill
+    });
+    (skill, diags)
 }
 
 /// The diagnostic for a directory without SKILL.md: an error with the fix when it holds a near

@@ -15,6 +15,7 @@ use skillwright_model::names;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where a walk is, and what it has found so far.
 pub(crate) struct Walk<'a> {
@@ -24,8 +25,8 @@ pub(crate) struct Walk<'a> {
     pub prefix: &'a str,
     /// The skill's directory name.
     pub skill: &'a str,
-    /// Bytes read for the whole pack so far.
-    pub total: &'a mut u64,
+    /// Bytes read for the whole pack so far (skills are read on several threads).
+    pub total: &'a AtomicU64,
     /// Problems found.
     pub diags: &'a mut Vec<Diagnostic>,
     /// The skill's files: path relative to the skill dir → bytes (SKILL.md included).
@@ -43,7 +44,7 @@ impl<'a> Walk<'a> {
         root_real: &'a Path,
         prefix: &'a str,
         skill: &'a str,
-        total: &'a mut u64,
+        total: &'a AtomicU64,
         diags: &'a mut Vec<Diagnostic>,
     ) -> Self {
         Walk {
@@ -232,7 +233,9 @@ impl<'a> Walk<'a> {
                 format!("skill has more than {MAX_FILES_PER_SKILL} files; the rest are not read"),
             );
         }
-        if *self.total + len > MAX_PACK {
+        // Reserve the bytes first: other threads read other skills of the same pack meanwhile.
+        if self.total.fetch_add(len, Ordering::Relaxed) + len > MAX_PACK {
+            self.total.fetch_sub(len, Ordering::Relaxed);
             self.full = true;
             self.skill_md_refused |= is_skill_md;
             return self.push(
@@ -243,7 +246,6 @@ impl<'a> Walk<'a> {
         }
         match fsio::read_bounded(path, limit, links) {
             Ok(bytes) => {
-                *self.total += bytes.len() as u64;
                 self.files.insert(rel.to_string(), bytes);
             }
             Err(e) => {
