@@ -15,7 +15,7 @@ use std::time::Duration;
 /// shortest timeout a host gives a session-start hook (10 s).
 pub const HARD_LIMIT: Duration = Duration::from_secs(3);
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Debug)]
 pub enum HookCommand {
     /// Print the session-start payload for HOST on stdout, in the shape that host reads.
     ///
@@ -62,6 +62,43 @@ pub enum HookCommand {
     },
 }
 
+/// The command the package's launchers run, when `args` is exactly that form:
+/// `hook session-start --host H [--root R]` or `hook run --host H --index N [--root R]`, each flag
+/// once with a value that does not start with `-`. Anything else is left to the full parser, so
+/// both paths accept the same command lines and give them the same meaning.
+pub fn launcher_form(args: &[std::ffi::OsString]) -> Option<HookCommand> {
+    let words: Vec<&str> = args.iter().skip(1).map(|a| a.to_str()).collect::<Option<_>>()?;
+    let (run, flags) = match words.as_slice() {
+        ["hook", "session-start", rest @ ..] => (false, rest),
+        ["hook", "run", rest @ ..] => (true, rest),
+        _ => return None,
+    };
+    let (mut host, mut index, mut root) = (None, None, None);
+    for pair in flags.chunks(2) {
+        let [flag, value] = pair else { return None };
+        if value.is_empty() || value.starts_with('-') {
+            return None;
+        }
+        let slot = match *flag {
+            "--host" => &mut host,
+            "--root" => &mut root,
+            "--index" if run => &mut index,
+            _ => return None,
+        };
+        if slot.replace(*value).is_some() {
+            return None;
+        }
+    }
+    let host = host?.to_string();
+    let root = root.map(PathBuf::from);
+    if run {
+        let index = index?.parse().ok()?;
+        Some(HookCommand::Run { host, index, root, format: RunFormat::Host })
+    } else {
+        Some(HookCommand::SessionStart { host, root })
+    }
+}
+
 pub fn hook(c: HookCommand) -> Result<ExitCode> {
     match c {
         HookCommand::SessionStart { host, root } => session_start(host, root),
@@ -73,7 +110,7 @@ pub fn hook(c: HookCommand) -> Result<ExitCode> {
     }
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum RunFormat {
     Host,
     Decision,
