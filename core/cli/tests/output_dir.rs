@@ -35,18 +35,7 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// Starts a build of the flagship pack into `out`, its stderr piped.
 fn spawn_build(out: &Path) -> std::process::Child {
-    Command::new(BIN)
-        .args(["build", "--fake-binaries", "--pack-version", "0.1.0", "--out"])
-        .arg(out)
-        .arg("--skills")
-        .arg(repo().join("skills"))
-        .arg("--pack")
-        .arg(repo().join("skillwright.toml"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    support::flagship_build(out).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
 }
 
 #[test]

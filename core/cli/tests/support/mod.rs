@@ -19,19 +19,22 @@ pub fn targets() -> Vec<Target> {
     skillwright_build::target::builtin().unwrap().into_values().collect()
 }
 
-/// `skillwright build` of the flagship pack into `out` with fake binaries, plus `extra` args.
-pub fn build_flagship(out: &Path, extra: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(["build", "--fake-binaries", "--pack-version", "0.1.0", "--out"])
+/// The command line of a build of the flagship pack into `out` with fake binaries.
+pub fn flagship_build(out: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(["build", "--fake-binaries", "--pack-version", "0.1.0", "--out"])
         .arg(out)
         .arg("--skills")
         .arg(repo().join("skills"))
         .arg("--pack")
         .arg(repo().join("skillwright.toml"))
-        .args(extra)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+        .stdin(Stdio::null());
+    c
+}
+
+/// `skillwright build` of the flagship pack into `out` with fake binaries, plus `extra` args.
+pub fn build_flagship(out: &Path, extra: &[&str]) -> Output {
+    flagship_build(out).args(extra).output().unwrap()
 }
 
 /// Where `target`'s plugin sits in a per-host build of the flagship pack into `out`.
