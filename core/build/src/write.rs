@@ -3,7 +3,7 @@
 
 use crate::plan::{File, Plan};
 use crate::progress::Progress;
-use skillwright_model::fsio::WriteOptions;
+use skillwright_model::fsio::{Links, WriteOptions};
 use skillwright_model::integrity::safe_rel_path;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -93,13 +93,16 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
     let previous = read_ledger(&ledger_path)?;
     let files = outputs(plan);
     // A report that is not ours (a user's own REPORT.md) is never replaced. Ours is in the ledger,
-    // or (written before ledgers kept reports) starts with the line a report starts with.
+    // or (written before ledgers kept reports) starts with the line a report starts with. It is
+    // read once: the write below compares with the same bytes.
     let report_path = out.join(plan.report_name);
     let report = &files[plan.report_name];
-    if !previous.contains(plan.report_name)
-        && std::fs::symlink_metadata(&report_path).is_ok()
-        && !unchanged(&report_path, report)
-        && !same_first_line(&report_path, &report.bytes)
+    let report_on_disk = skillwright_model::fsio::read_bounded(&report_path, 16 << 20, Links::Refuse).ok();
+    let first_line = |b: &[u8]| b.split(|&c| c == b'\n').next().filter(|l| !l.is_empty()).map(<[u8]>::to_vec);
+    let looks_ours = report_on_disk.as_deref().is_some_and(|b| {
+        b == &report.bytes[..] || first_line(b).is_some_and(|l| Some(l) == first_line(&report.bytes))
+    });
+    if !previous.contains(plan.report_name) && std::fs::symlink_metadata(&report_path).is_ok() && !looks_ours
     {
         return Err(Error::Foreign(report_path, 1));
     }
@@ -180,7 +183,7 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
         summary.bytes += staged.bytes;
         summary.removed += gone;
     }
-    if std::fs::read(&report_path).ok().as_deref() != Some(&report.bytes[..]) {
+    if report_on_disk.as_deref() != Some(&report.bytes[..]) {
         write_atomic(&report_path, &report.bytes, false)?;
         summary.written += 1;
         summary.bytes += report.bytes.len() as u64;
@@ -206,23 +209,13 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
 /// The files earlier builds wrote, from the ledger (none when there is no ledger). A file at the
 /// ledger's name that is not one is refused, never overwritten.
 fn read_ledger(path: &Path) -> Result<BTreeSet<String>, Error> {
-    use skillwright_model::fsio::{Links, ReadError, read_bounded};
+    use skillwright_model::fsio::{ReadError, read_bounded};
     match read_bounded(path, 64 << 20, Links::Refuse) {
         Err(e) if e.is_not_found() => Ok(BTreeSet::new()),
         Err(ReadError::Io(_, e)) => Err(Error::Io { path: path.to_path_buf(), source: e }),
         Err(_) => Err(Error::Foreign(path.to_path_buf(), 1)),
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| Error::Foreign(path.to_path_buf(), 1)),
     }
-}
-
-/// Whether the regular file at `path` starts with the same line as `bytes` (read bounded).
-fn same_first_line(path: &Path, bytes: &[u8]) -> bool {
-    use skillwright_model::fsio::{Links, read_bounded};
-    let first = |b: &[u8]| b.split(|&c| c == b'\n').next().map(<[u8]>::to_vec).unwrap_or_default();
-    read_bounded(path, 16 << 20, Links::Refuse).is_ok_and(|on_disk| {
-        let line = first(&on_disk);
-        !line.is_empty() && line == first(bytes)
-    })
 }
 
 /// One build at a time writes into an output directory: the lock file beside the packages.
@@ -512,18 +505,10 @@ fn write_new(dest: &Path, bytes: &[u8], exec: bool) -> Result<FileId, Error> {
 
 /// Refuses a path whose existing parts under `out` include a symlink.
 fn guard_symlinks(out: &Path, rel: &str) -> Result<(), Error> {
-    let mut p = out.to_path_buf();
-    for seg in rel.split('/') {
-        p.push(seg);
-        match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(Error::Unsafe(p.display().to_string(), "a symlink is in the way"));
-            }
-            Ok(_) => {}
-            Err(_) => break,
-        }
+    match skillwright_model::fsio::symlink_on_path(out, rel) {
+        Some(p) => Err(Error::Unsafe(p.display().to_string(), "a symlink is in the way")),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn exec_matches(p: &Path, exec: bool) -> bool {
