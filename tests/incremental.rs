@@ -185,3 +185,46 @@ fn a_hand_edit_voids_the_stamp_and_check_names_a_file_added_by_hand() {
     std::fs::remove_file(&extra).unwrap();
     assert!(pipeline::build(&check, &bins).unwrap().stale.is_empty());
 }
+
+#[test]
+fn a_change_to_a_file_the_pack_carries_is_a_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = pack(tmp.path());
+    let toml = std::fs::read_to_string(&opts.pack).unwrap();
+    let toml = toml.replacen("[pack]\n", "[pack]\nfiles = [\"extra\"]\n", 1)
+        + "\n[mcp.tool]\ncommand = \"./server.sh\"\n";
+    std::fs::write(&opts.pack, toml).unwrap();
+    std::fs::create_dir_all(tmp.path().join("extra")).unwrap();
+    std::fs::write(tmp.path().join("extra/notes.txt"), "first\n").unwrap();
+    std::fs::write(tmp.path().join("server.sh"), "#!/bin/sh\necho one\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path().join("server.sh"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    for f in ["skillwright.toml", "extra/notes.txt", "server.sh"] {
+        age(&tmp.path().join(f), 60);
+    }
+    let bins = pipeline::fake_binaries();
+    let first = pipeline::build(&opts, &bins).unwrap();
+    assert!(
+        first.diagnostics.is_empty() && first.pack_diagnostics.is_empty(),
+        "{:?}",
+        first.pack_diagnostics
+    );
+    assert!(pipeline::build(&opts, &bins).unwrap().up_to_date.is_some());
+    // Each carried file, edited in place (same size, old timestamp), is noticed and lands.
+    for (rel, from, to) in [("extra/notes.txt", "first", "FIRST"), ("server.sh", "one", "two")] {
+        let path = tmp.path().join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+        age(&path, 60);
+        assert!(pipeline::build(&opts, &bins).unwrap().up_to_date.is_none(), "{rel} changed");
+        assert!(
+            copies(&opts.out, rel).iter().all(|c| std::fs::read_to_string(c).unwrap().contains(to)),
+            "{rel}"
+        );
+        assert!(!copies(&opts.out, rel).is_empty(), "{rel} is carried");
+    }
+}

@@ -80,8 +80,24 @@ pub fn load(
 /// Most bytes of carried files (`[pack] files` and `./` MCP commands) read.
 pub const MAX_CARRIED: u64 = 64 * 1024 * 1024;
 
-/// Reads the files the packages carry besides skills and hook scripts: the `./` commands of MCP
-/// servers (but the runtime's own launcher, which skillwright writes) and `[pack] files`.
+/// What the packages carry besides skills and hook scripts, as the pack file names it (paths
+/// relative to the pack, with the field that names each): the `./` commands of MCP servers (but
+/// the runtime's own launcher, which skillwright writes) and each `[pack] files` entry (a file or
+/// a directory). The build reads them, and its input stamp records them.
+pub fn carried(pack: &crate::packfile::PackFile) -> Vec<(String, String)> {
+    use skillwright_model::component::{RUNTIME_LAUNCHER, Transport};
+    let servers = pack.mcp.iter().filter_map(|s| match &s.transport {
+        Transport::Stdio { command, .. } => command
+            .strip_prefix("./")
+            .filter(|rel| *rel != RUNTIME_LAUNCHER)
+            .map(|rel| (rel.to_string(), format!("mcp.{}.command", s.name))),
+        _ => None,
+    });
+    let files = pack.pack.files.iter().map(|e| (e.trim_end_matches('/').to_string(), "pack".to_string()));
+    servers.chain(files).collect()
+}
+
+/// Reads the files the packages carry besides skills and hook scripts ([`carried`]).
 fn carried_files(
     dir: &Path,
     pack: &crate::packfile::PackFile,
@@ -89,7 +105,6 @@ fn carried_files(
     out: &mut BTreeMap<String, Vec<u8>>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    use skillwright_model::component::{RUNTIME_LAUNCHER, Transport};
     let mut total: u64 = 0;
     let mut take =
         |rel: &str, what: &str, out: &mut BTreeMap<String, Vec<u8>>, diags: &mut Vec<Diagnostic>| {
@@ -129,24 +144,16 @@ fn carried_files(
                 Err(e) => diags.push(pack.diagnostic(file, "SW442", what, format!("`{rel}`: {e}"))),
             }
         };
-    for s in &pack.mcp {
-        if let Transport::Stdio { command, .. } = &s.transport
-            && let Some(rel) = command.strip_prefix("./")
-            && rel != RUNTIME_LAUNCHER
-        {
-            take(rel, &format!("mcp.{}.command", s.name), out, diags);
-        }
-    }
-    for entry in &pack.pack.files {
-        let rel = entry.trim_end_matches('/');
-        let path = dir.join(rel);
-        let linked = skillwright_model::fsio::symlink_on_path(dir, rel).is_some();
-        if !linked && path.is_dir() && skillwright_model::integrity::safe_rel_path(rel) {
+    for (rel, what) in carried(pack) {
+        let path = dir.join(&rel);
+        let linked = skillwright_model::fsio::symlink_on_path(dir, &rel).is_some();
+        // A `[pack] files` entry may name a directory: its files are carried.
+        if what == "pack" && !linked && path.is_dir() && skillwright_model::integrity::safe_rel_path(&rel) {
             for f in skillwright_model::integrity::list_files(&path) {
                 take(&format!("{rel}/{f}"), "pack", out, diags);
             }
         } else {
-            take(rel, "pack", out, diags);
+            take(&rel, &what, out, diags);
         }
     }
 }

@@ -297,16 +297,9 @@ pub fn build_with(opts: &Options, bundle: &Bundle, progress: &dyn Progress) -> R
         c.tree(&pack_dir.join("commands"));
         c.tree(&pack_dir.join("agents"));
         // Files the pack carries: `[pack] files` and MCP servers shipped in it.
-        for entry in &packfile.pack.files {
-            let path = pack_dir.join(entry.trim_end_matches('/'));
+        for (rel, _) in crate::components::carried(&packfile) {
+            let path = pack_dir.join(rel);
             if path.is_dir() { c.tree(&path) } else { c.file(&path, Input::Hashed) }
-        }
-        for server in &packfile.mcp {
-            if let skillwright_model::component::Transport::Stdio { command, .. } = &server.transport
-                && let Some(rel) = command.strip_prefix("./")
-            {
-                c.file(&pack_dir.join(rel), Input::Hashed);
-            }
         }
         for h in &packfile.hooks {
             if let skillwright_model::component::Action::Run(script) = &h.action {
