@@ -87,6 +87,13 @@ pub struct Series {
     pub point_colors: Option<Vec<RGBColor>>,
 }
 
+impl Series {
+    /// One series of `points` in the plain line colour, joined, with a dot at each.
+    pub fn line_and_dots(points: Vec<(f64, f64)>) -> Series {
+        Series { points, color: LINE, line: true, dots: true, point_colors: None }
+    }
+}
+
 /// What a time chart shows.
 pub struct TimeChart<'a> {
     /// Unique id in the page.

@@ -491,13 +491,7 @@ fn skill_section(h: &mut String, i: usize, s: &Skill) {
                 y_desc: &format!("duration ({unit})"),
                 y: 0.0..top,
                 y_fmt: &|y| num((*y * 10.0).round() / 10.0),
-                series: vec![Series {
-                    points: pts,
-                    color: charts::LINE,
-                    line: true,
-                    dots: true,
-                    point_colors: None,
-                }],
+                series: vec![Series::line_and_dots(pts)],
             }),
             &format!("Duration of each run, in {}.", if minutes { "minutes" } else { "seconds" }),
         );
@@ -529,13 +523,7 @@ fn skill_section(h: &mut String, i: usize, s: &Skill) {
                 y_desc: name,
                 y: lo..hi + pad,
                 y_fmt: &|y| num((*y * 10.0).round() / 10.0),
-                series: vec![Series {
-                    points: pts,
-                    color: charts::LINE,
-                    line: true,
-                    dots: true,
-                    point_colors: None,
-                }],
+                series: vec![Series::line_and_dots(pts)],
             }),
             &format!("Declared metric {}: the value recorded with each run.", one_line(name, 64)),
         );
