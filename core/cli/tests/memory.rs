@@ -28,45 +28,19 @@ fn declared_metrics_are_recorded_checked_and_aggregated() {
     let root = plugin_root(tmp.path(), &claude);
     let root = root.to_str().unwrap();
     let home = tmp.path().join("home");
+    // `metrics record` of a successful systematic-debugging run, plus `extra`.
+    let record = |extra: &[&str]| {
+        let base =
+            ["metrics", "record", "--root", root, "--skill", "systematic-debugging", "--outcome", "success"];
+        sw(&home, &[&base[..], extra].concat())
+    };
     for n in 1..=9 {
-        let n = n.to_string();
-        let o = sw(
-            &home,
-            &[
-                "metrics",
-                "record",
-                "--root",
-                root,
-                "--skill",
-                "systematic-debugging",
-                "--outcome",
-                "success",
-                "--duration-s",
-                "600",
-                "--metric",
-                &format!("hypotheses-tested={n}"),
-                "--metric",
-                "bisected=no",
-            ],
-        );
+        let n = format!("hypotheses-tested={n}");
+        let o = record(&["--duration-s", "600", "--metric", &n, "--metric", "bisected=no"]);
         assert!(o.status.success(), "{}", stderr(&o));
     }
     // A name the skill does not declare, a skill the pack does not have, a value without a name.
-    let o = sw(
-        &home,
-        &[
-            "metrics",
-            "record",
-            "--root",
-            root,
-            "--skill",
-            "systematic-debugging",
-            "--outcome",
-            "success",
-            "--metric",
-            "hypotheses=3",
-        ],
-    );
+    let o = record(&["--metric", "hypotheses=3"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains(
@@ -83,38 +57,10 @@ fn declared_metrics_are_recorded_checked_and_aggregated() {
         "{}",
         stderr(&o)
     );
-    let o = sw(
-        &home,
-        &[
-            "metrics",
-            "record",
-            "--root",
-            root,
-            "--skill",
-            "systematic-debugging",
-            "--outcome",
-            "success",
-            "--metric",
-            "5",
-        ],
-    );
+    let o = record(&["--metric", "5"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("write NAME=VALUE"), "{}", stderr(&o));
-    let o = sw(
-        &home,
-        &[
-            "metrics",
-            "record",
-            "--root",
-            root,
-            "--skill",
-            "systematic-debugging",
-            "--outcome",
-            "success",
-            "--metric",
-            &format!("bisected={}", "x".repeat(300)),
-        ],
-    );
+    let o = record(&["--metric", &format!("bisected={}", "x".repeat(300))]);
     assert_eq!(o.status.code(), Some(2), "an over-long text value is refused");
 
     let o = sw(&home, &["feedback", "--skill", "systematic-debugging", "--format", "json"]);
