@@ -255,6 +255,39 @@ fn check_passes_after_build_and_names_each_difference() {
     assert!(pipeline::build(&opts, &bins).unwrap().stale.is_empty());
 }
 
+/// `--check` reads what is on disk without following symlinks or blocking on a FIFO put where a
+/// package file belongs, in every host's package.
+#[cfg(target_os = "linux")]
+#[test]
+fn check_names_special_files_in_place_of_package_files_without_blocking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plugins");
+    let mut opts = options("minimal", &out);
+    let bins = pipeline::fake_binaries();
+    let plan = pipeline::build(&opts, &bins).unwrap().plan.unwrap();
+    let outside = tmp.path().join("outside");
+    std::fs::write(&outside, "not ours").unwrap();
+    let mut expected = Vec::new();
+    for p in &plan.packages {
+        let mut files = p.files.keys();
+        let fifo = format!("{}/{}", p.host, files.next().unwrap());
+        let link = format!("{}/{}", p.host, files.next().unwrap());
+        std::fs::remove_file(out.join(&fifo)).unwrap();
+        rustix::fs::mkfifoat(rustix::fs::CWD, &out.join(&fifo), rustix::fs::Mode::from_raw_mode(0o600))
+            .unwrap();
+        std::fs::remove_file(out.join(&link)).unwrap();
+        std::os::unix::fs::symlink(&outside, out.join(&link)).unwrap();
+        expected.push((fifo, "a FIFO where the build puts a file"));
+        expected.push((link, "a symlink where the build puts a file"));
+    }
+    expected.sort();
+    opts.check = true;
+    let stale = pipeline::build(&opts, &bins).unwrap().stale;
+    let got: Vec<(String, &str)> = stale.iter().map(|s| (s.path.clone(), s.detail.as_str())).collect();
+    let want: Vec<(String, &str)> = expected.iter().map(|(p, d)| (p.clone(), *d)).collect();
+    assert_eq!(got, want);
+}
+
 #[test]
 fn a_build_killed_between_renames_is_undone_by_the_next_build() {
     let tmp = tempfile::tempdir().unwrap();

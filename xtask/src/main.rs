@@ -55,6 +55,7 @@ fn main() -> ExitCode {
             }
         },
         Some("e2e") => e2e::run(&root(), &args[1..]),
+        Some("__measure") => bench::measure_child(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             ExitCode::SUCCESS

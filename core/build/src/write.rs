@@ -3,7 +3,7 @@
 
 use crate::plan::{File, Plan};
 use crate::progress::Progress;
-use skillwright_model::fsio::{Links, WriteOptions};
+use skillwright_model::fsio::{self, Links, ReadError, WriteOptions};
 use skillwright_model::integrity::safe_rel_path;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -97,7 +97,7 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
     // read once: the write below compares with the same bytes.
     let report_path = out.join(plan.report_name);
     let report = &files[plan.report_name];
-    let report_on_disk = skillwright_model::fsio::read_bounded(&report_path, 16 << 20, Links::Refuse).ok();
+    let report_on_disk = fsio::read_bounded(&report_path, 16 << 20, Links::Refuse).ok();
     let first_line = |b: &[u8]| b.split(|&c| c == b'\n').next().filter(|l| !l.is_empty()).map(<[u8]>::to_vec);
     let looks_ours = report_on_disk.as_deref().is_some_and(|b| {
         b == &report.bytes[..] || first_line(b).is_some_and(|l| Some(l) == first_line(&report.bytes))
@@ -209,8 +209,7 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
 /// The files earlier builds wrote, from the ledger (none when there is no ledger). A file at the
 /// ledger's name that is not one is refused, never overwritten.
 fn read_ledger(path: &Path) -> Result<BTreeSet<String>, Error> {
-    use skillwright_model::fsio::{ReadError, read_bounded};
-    match read_bounded(path, 64 << 20, Links::Refuse) {
+    match fsio::read_bounded(path, 64 << 20, Links::Refuse) {
         Err(e) if e.is_not_found() => Ok(BTreeSet::new()),
         Err(ReadError::Io(_, e)) => Err(Error::Io { path: path.to_path_buf(), source: e }),
         Err(_) => Err(Error::Foreign(path.to_path_buf(), 1)),
@@ -230,7 +229,7 @@ pub struct Lock(#[allow(dead_code)] std::fs::File);
 pub fn lock(out: &Path, waiting: impl FnOnce()) -> Result<Lock, Error> {
     std::fs::create_dir_all(out).map_err(io(out))?;
     let path = out.join(LOCK);
-    let file = skillwright_model::fsio::open_lock_file(&path).map_err(io(&path))?;
+    let file = fsio::open_lock_file(&path).map_err(io(&path))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -292,7 +291,7 @@ fn write_ledger(path: &Path, entries: &BTreeSet<String>) -> Result<(), Error> {
     bytes.push(b'\n');
     if std::fs::read(path).ok().as_deref() != Some(&bytes[..]) {
         // The ledger is what lets the next build tell our files from a user's: keep it durable.
-        skillwright_model::fsio::write_atomic(path, &bytes, WriteOptions { mode: 0o644, durable: true })
+        fsio::write_atomic(path, &bytes, WriteOptions { mode: 0o644, durable: true })
             .map_err(io(path))?;
     }
     Ok(())
@@ -303,7 +302,7 @@ fn write_ledger(path: &Path, entries: &BTreeSet<String>) -> Result<(), Error> {
 fn unchanged(path: &Path, file: &File) -> bool {
     std::fs::symlink_metadata(path)
         .is_ok_and(|m| m.is_file() && m.len() == file.bytes.len() as u64 && mode_matches(&m, file.exec))
-        && std::fs::read(path).is_ok_and(|b| b[..] == file.bytes[..])
+        && fsio::same_contents(path, &file.bytes, Links::Refuse).unwrap_or(false)
 }
 
 /// Undoes what a killed build left: a previous package parked but not put back, stray stages.
@@ -505,7 +504,7 @@ fn write_new(dest: &Path, bytes: &[u8], exec: bool) -> Result<FileId, Error> {
 
 /// Refuses a path whose existing parts under `out` include a symlink.
 fn guard_symlinks(out: &Path, rel: &str) -> Result<(), Error> {
-    match skillwright_model::fsio::symlink_on_path(out, rel) {
+    match fsio::symlink_on_path(out, rel) {
         Some(p) => Err(Error::Unsafe(p.display().to_string(), "a symlink is in the way")),
         None => Ok(()),
     }
@@ -530,7 +529,7 @@ pub fn write_atomic(dest: &Path, bytes: &[u8], exec: bool) -> Result<(), Error> 
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let mode = if exec { 0o755 } else { 0o644 };
-    skillwright_model::fsio::write_atomic(dest, bytes, WriteOptions { mode, durable: false })
+    fsio::write_atomic(dest, bytes, WriteOptions { mode, durable: false })
         .map_err(io(dest))
 }
 
@@ -551,18 +550,15 @@ pub fn check(plan: &Plan, out: &Path, progress: &dyn Progress) -> Vec<Stale> {
     for (path, file) in &files {
         progress.advance(1);
         let dest = out.join(path);
-        match std::fs::read(&dest) {
-            Err(_) => {
-                stale.push(Stale { path: path.clone(), detail: "missing: the build would create it".into() })
-            }
-            Ok(disk) if disk[..] != file.bytes[..] => {
-                stale.push(Stale { path: path.clone(), detail: diff(path, &disk, &file.bytes) })
-            }
-            Ok(_) if !exec_matches(&dest, file.exec) => {
-                stale.push(Stale { path: path.clone(), detail: "file mode differs (executable bit)".into() })
-            }
-            Ok(_) => {}
-        }
+        let detail = match fsio::same_contents(&dest, &file.bytes, Links::Refuse) {
+            Err(e) if e.is_not_found() => "missing: the build would create it".into(),
+            Err(ReadError::NotRegular(_, what)) => format!("{what} where the build puts a file"),
+            Err(e) => format!("cannot be read: {e}"),
+            Ok(false) => diff(path, &dest, &file.bytes),
+            Ok(true) if !exec_matches(&dest, file.exec) => "file mode differs (executable bit)".into(),
+            Ok(true) => continue,
+        };
+        stale.push(Stale { path: path.clone(), detail });
     }
     for p in &plan.packages {
         for rel in skillwright_model::integrity::list_files(&out.join(&p.host)) {
@@ -577,13 +573,21 @@ pub fn check(plan: &Plan, out: &Path, progress: &dyn Progress) -> Vec<Stale> {
     stale
 }
 
-fn diff(path: &str, old: &[u8], new: &[u8]) -> String {
-    match (std::str::from_utf8(old), std::str::from_utf8(new)) {
-        (Ok(a), Ok(b)) => similar::TextDiff::from_lines(a, b)
+/// What differs between the file at `dest` and the planned bytes: a unified diff of text files
+/// (on-disk side read bounded), otherwise their sizes.
+fn diff(path: &str, dest: &Path, new: &[u8]) -> String {
+    /// Larger on-disk files are not diffed line by line.
+    const DIFF_LIMIT: u64 = 4 << 20;
+    let old = fsio::read_bounded(dest, DIFF_LIMIT, Links::Refuse).ok();
+    match (old.as_deref().map(std::str::from_utf8), std::str::from_utf8(new)) {
+        (Some(Ok(a)), Ok(b)) => similar::TextDiff::from_lines(a, b)
             .unified_diff()
             .context_radius(3)
             .header(&format!("a/{path} (on disk)"), &format!("b/{path} (planned)"))
             .to_string(),
-        _ => format!("binary content differs ({} bytes on disk, {} planned)", old.len(), new.len()),
+        _ => {
+            let on_disk = std::fs::symlink_metadata(dest).map_or(0, |m| m.len());
+            format!("binary content differs ({on_disk} bytes on disk, {} planned)", new.len())
+        }
     }
 }

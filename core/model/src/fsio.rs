@@ -158,6 +158,34 @@ pub fn read_bounded(path: &Path, limit: u64, links: Links) -> Result<Vec<u8>, Re
     Ok(buf)
 }
 
+/// Whether the regular file `path` holds exactly `expected`, read in small pieces: comparing a
+/// large file (a bundled binary) costs a fixed buffer, not a second copy of it in memory. A file
+/// of another size is told apart from its metadata alone.
+pub fn same_contents(path: &Path, expected: &[u8], links: Links) -> Result<bool, ReadError> {
+    let (mut file, len) = open_regular(path, links)?;
+    if len != expected.len() as u64 {
+        return Ok(false);
+    }
+    let io = |e| ReadError::Io(path.to_path_buf(), e);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut rest = expected;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e)),
+        };
+        if n == 0 {
+            return Ok(rest.is_empty());
+        }
+        // The file grew after its size was read: more bytes than expected.
+        if n > rest.len() || buf[..n] != rest[..n] {
+            return Ok(false);
+        }
+        rest = &rest[n..];
+    }
+}
+
 /// [`read_bounded`] as UTF-8 text (invalid sequences replaced).
 pub fn read_text_bounded(path: &Path, limit: u64, links: Links) -> Result<String, ReadError> {
     read_bounded(path, limit, links)
@@ -271,6 +299,39 @@ mod tests {
         rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::from_raw_mode(0o600)).unwrap();
         let e = read_bounded(&fifo, 100, Links::Refuse).unwrap_err();
         assert!(e.to_string().contains("not a regular file (a FIFO)"), "{e}");
+    }
+
+    #[test]
+    fn contents_are_compared_piece_by_piece_to_the_last_byte() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("f");
+        // Several read buffers long, and not a multiple of one.
+        let bytes: Vec<u8> = (0..200_003u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&f, &bytes).unwrap();
+        assert!(same_contents(&f, &bytes, Links::Refuse).unwrap());
+        let mut last = bytes.clone();
+        *last.last_mut().unwrap() ^= 1;
+        assert!(!same_contents(&f, &last, Links::Refuse).unwrap(), "the last byte differs");
+        let mut first = bytes.clone();
+        first[0] ^= 1;
+        assert!(!same_contents(&f, &first, Links::Refuse).unwrap(), "the first byte differs");
+        assert!(!same_contents(&f, &bytes[1..], Links::Refuse).unwrap(), "one byte shorter");
+        assert!(same_contents(&tmp.path().join("none"), b"", Links::Refuse).unwrap_err().is_not_found());
+        #[cfg(unix)]
+        {
+            let link = tmp.path().join("link");
+            std::os::unix::fs::symlink(&f, &link).unwrap();
+            assert!(same_contents(&link, &bytes, Links::Follow).unwrap());
+            let e = same_contents(&link, &bytes, Links::Refuse).unwrap_err();
+            assert!(matches!(e, ReadError::NotRegular(_, "a symlink")), "{e}");
+        }
+        #[cfg(target_os = "linux")]
+        {
+            let fifo = tmp.path().join("fifo");
+            rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::from_raw_mode(0o600)).unwrap();
+            let e = same_contents(&fifo, b"", Links::Refuse).unwrap_err();
+            assert!(matches!(e, ReadError::NotRegular(_, "a FIFO")), "{e}");
+        }
     }
 
     #[test]
