@@ -34,7 +34,9 @@ fn package(skills: &Path, pack: &Path, layout: Layout) -> Package {
 }
 
 fn json(p: &Package, path: &str) -> Option<Value> {
-    p.files.get(path).map(|f| serde_json::from_slice(&f.bytes).unwrap_or_else(|e| panic!("{path}: {e}")))
+    p.files
+        .get(path)
+        .map(|f| serde_json::from_slice(f.bytes().unwrap()).unwrap_or_else(|e| panic!("{path}: {e}")))
 }
 
 /// Where a problem was found, for messages.
@@ -219,7 +221,7 @@ fn check_skills(p: &Package, where_: &str) -> usize {
         if dir.contains('/') {
             continue;
         }
-        let (skill, _) = skillwright_build::parse::parse_skill(dir, path, &f.bytes);
+        let (skill, _) = skillwright_build::parse::parse_skill(dir, path, f.bytes().unwrap());
         let name = skill.and_then(|s| s.meta.name);
         assert_eq!(name.as_deref(), Some(dir), "{where_}: {path}");
         n += 1;

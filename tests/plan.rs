@@ -3,6 +3,7 @@
 
 use skillwright_build::pipeline::{self, Options};
 use skillwright_build::plan::Plan;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 fn pack_dir(name: &str) -> PathBuf {
@@ -42,14 +43,14 @@ fn render_package(p: &skillwright_build::plan::Package) -> String {
         for (path, f) in &p.files {
             let mode = if f.exec { " (exec)" } else { "" };
             s.push_str(&format!("==> {}/{path}{mode}\n", p.host));
-            match std::str::from_utf8(&f.bytes) {
+            match std::str::from_utf8(f.bytes().unwrap()) {
                 Ok(t) => {
                     s.push_str(t);
                     if !t.ends_with('\n') {
                         s.push_str("\n[no final newline]\n");
                     }
                 }
-                Err(_) => s.push_str(&format!("[{} bytes]\n", f.bytes.len())),
+                Err(_) => s.push_str(&format!("[{} bytes]\n", f.len())),
             }
         }
     }
@@ -93,7 +94,8 @@ fn every_hook_a_host_can_run_is_wired_in_its_package() {
     let count = skillwright_model::component::EVENTS.len();
     for p in &plan.packages {
         let section = report_section(&plan.report, &p.host);
-        let text: String = p.files.values().filter_map(|f| std::str::from_utf8(&f.bytes).ok()).collect();
+        let text: String =
+            p.files.values().filter_map(|f| std::str::from_utf8(f.bytes().unwrap()).ok()).collect();
         let launched = |i: usize| {
             let command = format!("{} {i}", p.host);
             text.match_indices(&command).any(|(at, _)| {
@@ -133,7 +135,7 @@ fn every_json_file_parses_and_carries_the_pack_version() {
             let text_payload = targets[&p.host].hook.output.as_str() == Some("text");
             for (path, f) in &p.files {
                 if path.ends_with(".json") || path.starts_with("hooks/static/") && !text_payload {
-                    let v: serde_json::Value = serde_json::from_slice(&f.bytes)
+                    let v: serde_json::Value = serde_json::from_slice(f.bytes().unwrap())
                         .unwrap_or_else(|e| panic!("{name}/{}/{path}: {e}", p.host));
                     if let Some(ver) = v.get("version").and_then(|x| x.as_str()) {
                         assert_eq!(ver, version, "{}/{path}", p.host);
@@ -156,14 +158,14 @@ fn hostile_text_survives_as_data() {
                 || path.ends_with("package.json")
                 || path.ends_with("gemini-extension.json")
             {
-                let v: serde_json::Value = serde_json::from_slice(&f.bytes).unwrap();
+                let v: serde_json::Value = serde_json::from_slice(f.bytes().unwrap()).unwrap();
                 assert_eq!(v["description"].as_str(), Some(desc), "{}/{path}", p.host);
             }
         }
     }
     // The skill's SKILL.md frontmatter is re-emitted as YAML that reads back to the same text.
     let claude = plan.packages.iter().find(|p| p.host == "claude").unwrap();
-    let md = std::str::from_utf8(&claude.files["skills/escape-me/SKILL.md"].bytes).unwrap();
+    let md = std::str::from_utf8(claude.files["skills/escape-me/SKILL.md"].bytes().unwrap()).unwrap();
     let yaml = md.strip_prefix("---\n").unwrap().split("\n---\n").next().unwrap();
     let fm: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
     assert!(fm["description"].as_str().unwrap().contains("$(rm -rf ~)"));
@@ -175,7 +177,7 @@ fn hostile_text_survives_as_data() {
                 || path.ends_with("hooks/run.cmd")
                 || path.ends_with("hooks/hooks.json")
             {
-                let t = String::from_utf8_lossy(&f.bytes);
+                let t = String::from_utf8_lossy(f.bytes().unwrap());
                 assert!(
                     !t.contains("rm -rf") && !t.contains("pwned") && !t.contains("Mallory"),
                     "{}/{path}",
@@ -195,7 +197,7 @@ fn generated_javascript_passes_node_check() {
             for (path, f) in &p.files {
                 if path.ends_with(".js") || path.ends_with(".mjs") {
                     let file = tmp.path().join(format!("{name}-{}.mjs", p.host));
-                    std::fs::write(&file, &f.bytes).unwrap();
+                    std::fs::write(&file, f.bytes().unwrap()).unwrap();
                     let out = std::process::Command::new("node")
                         .arg("--check")
                         .arg(&file)
@@ -273,7 +275,7 @@ fn check_names_special_files_in_place_of_package_files_without_blocking() {
         let fifo = format!("{}/{}", p.host, files.next().unwrap());
         let link = format!("{}/{}", p.host, files.next().unwrap());
         std::fs::remove_file(out.join(&fifo)).unwrap();
-        rustix::fs::mkfifoat(rustix::fs::CWD, &out.join(&fifo), rustix::fs::Mode::from_raw_mode(0o600))
+        rustix::fs::mkfifoat(rustix::fs::CWD, out.join(&fifo), rustix::fs::Mode::from_raw_mode(0o600))
             .unwrap();
         std::fs::remove_file(out.join(&link)).unwrap();
         std::os::unix::fs::symlink(&outside, out.join(&link)).unwrap();
@@ -286,6 +288,66 @@ fn check_names_special_files_in_place_of_package_files_without_blocking() {
     let got: Vec<(String, &str)> = stale.iter().map(|s| (s.path.clone(), s.detail.as_str())).collect();
     let want: Vec<(String, &str)> = expected.iter().map(|(p, d)| (p.clone(), *d)).collect();
     assert_eq!(got, want);
+}
+
+/// Binaries bundled from files (`--bin-dir`) are copied as they are, listed in every manifest by
+/// their sha256, and compared by it: an edit to one on disk is found in every host's copy.
+#[test]
+fn binaries_from_files_are_copied_listed_and_checked_in_every_package() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin/x86_64-unknown-linux-gnu");
+    std::fs::create_dir_all(&bin).unwrap();
+    // Larger than one read buffer, so that the copy and the hash go piece by piece.
+    let exe: Vec<u8> = (0..300_001u32).map(|i| (i % 253) as u8).collect();
+    let addon: Vec<u8> = (0..100_003u32).map(|i| (i % 241) as u8).collect();
+    std::fs::write(bin.join("skillwright"), &exe).unwrap();
+    std::fs::write(bin.join("skillwright.node"), &addon).unwrap();
+    let bins = pipeline::Bundle::from_dir(&tmp.path().join("bin")).unwrap();
+    let out = tmp.path().join("plugins");
+    let mut opts = options("minimal", &out);
+    let plan = pipeline::build(&opts, &bins).unwrap().plan.unwrap();
+    let sha = |b: &[u8]| skillwright_model::integrity::sha256(b);
+    let mut carried = Vec::new();
+    for p in &plan.packages {
+        let manifest: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(out.join(&p.host).join(&p.plugin_prefix).join("integrity.json")).unwrap(),
+        )
+        .unwrap();
+        for (path, f) in &p.files {
+            // Bundled binaries sit under bin/<triple>/ (bin/skillwright itself is the launcher).
+            let Some(rel) = path.strip_prefix(&format!("{}bin/x86_64-unknown-linux-gnu/", p.plugin_prefix))
+            else {
+                continue;
+            };
+            let want = if rel.ends_with(".node") { &addon } else { &exe };
+            assert!(f.bytes().is_none(), "{}/{path} is copied, not held in memory", p.host);
+            assert_eq!(&std::fs::read(out.join(&p.host).join(path)).unwrap(), want, "{}/{path}", p.host);
+            let listed = &manifest["files"][format!("bin/x86_64-unknown-linux-gnu/{rel}")];
+            assert_eq!(listed, &sha(want), "{}/{path}", p.host);
+            if !rel.ends_with(".node") {
+                carried.push(format!("{}/{path}", p.host));
+            }
+        }
+    }
+    assert!(carried.len() > 1, "several hosts carry the runtime: {carried:?}");
+    opts.check = true;
+    assert!(pipeline::build(&opts, &bins).unwrap().stale.is_empty());
+
+    // One byte changed in place, in the file every host's copy links to.
+    let first = out.join(&carried[0]);
+    let mut edited = exe.clone();
+    edited[150_000] ^= 1;
+    std::fs::OpenOptions::new().write(true).open(&first).unwrap().write_all(&edited).unwrap();
+    let stale = pipeline::build(&opts, &bins).unwrap().stale;
+    let named: Vec<&str> = stale.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(named, carried.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(stale.iter().all(|s| s.detail.starts_with("binary content differs")), "{stale:?}");
+    // A build puts the bundled bytes back.
+    opts.check = false;
+    pipeline::build(&opts, &bins).unwrap();
+    assert_eq!(std::fs::read(&first).unwrap(), exe);
+    opts.check = true;
+    assert!(pipeline::build(&opts, &bins).unwrap().stale.is_empty());
 }
 
 #[test]
@@ -410,7 +472,7 @@ fn universal_tree_snapshot_and_properties() {
         assert!(tree.contains_key(path), "{path} missing from the universal tree");
     }
     // Hosts that would otherwise fall back to hooks/hooks.json are pointed at their own file.
-    let json = |p: &str| -> serde_json::Value { serde_json::from_slice(&tree[p].bytes).unwrap() };
+    let json = |p: &str| -> serde_json::Value { serde_json::from_slice(tree[p].bytes().unwrap()).unwrap() };
     assert_eq!(json(".codex-plugin/plugin.json")["hooks"], "./hooks/codex.json");
     assert_eq!(json(".plugin/plugin.json")["hooks"], "./com.github.copilot/hooks/hooks.json");
     assert_eq!(json(".cursor-plugin/plugin.json")["hooks"], "./hooks/cursor.json");
@@ -422,9 +484,10 @@ fn universal_tree_snapshot_and_properties() {
     assert_eq!(pkg["main"], "plugin.js");
     assert_eq!(pkg["pi"]["extensions"][0], "./extension.mjs");
     // One SKILL.md per skill for every host: only keys all of them read.
-    let md = std::str::from_utf8(&tree.iter().find(|(p, _)| p.ends_with("/SKILL.md")).unwrap().1.bytes)
-        .unwrap()
-        .to_string();
+    let md =
+        std::str::from_utf8(tree.iter().find(|(p, _)| p.ends_with("/SKILL.md")).unwrap().1.bytes().unwrap())
+            .unwrap()
+            .to_string();
     assert!(!md.contains("allowed-tools:"), "Kimi and Cursor do not read allowed-tools: {md}");
 }
 
@@ -553,11 +616,11 @@ fn a_templates_dir_overlays_the_built_in_set_file_by_file() {
     let stock = plan_of("minimal");
     let claude = |p: &Plan| p.packages.iter().find(|p| p.host == "claude").unwrap().files.clone();
     let (mine, theirs) = (claude(&plan), claude(&stock));
-    let manifest = std::str::from_utf8(&mine[".claude-plugin/plugin.json"].bytes).unwrap();
+    let manifest = std::str::from_utf8(mine[".claude-plugin/plugin.json"].bytes().unwrap()).unwrap();
     assert!(manifest.contains("example.com/mine"), "the overlay's file replaces the built-in one");
-    assert_eq!(&mine["EXTRA.md"].bytes[..], b"mine\n", "and adds its own");
+    assert_eq!(mine["EXTRA.md"].bytes(), Some(&b"mine\n"[..]), "and adds its own");
     for path in [".claude-plugin/marketplace.json", "hooks/hooks.json", "hooks/run"] {
-        assert_eq!(mine[path].bytes, theirs[path].bytes, "{path} stays built-in");
+        assert_eq!(mine[path].contents, theirs[path].contents, "{path} stays built-in");
     }
     // Other hosts are untouched.
     let codex = |p: &Plan| render_package(p.packages.iter().find(|p| p.host == "codex").unwrap());

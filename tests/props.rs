@@ -99,7 +99,8 @@ fn plan_with(
     let targets = target::builtin().unwrap();
     let chosen: Vec<_> = targets.values().collect();
     let templates = pipeline::templates(&chosen, Default::default(), None).unwrap();
-    let bins = pipeline::fake_binaries();
+    let bins: plan::Bundled =
+        pipeline::fake_binaries().into_iter().map(|(k, v)| (k, plan::Contents::Bytes(v))).collect();
     plan::plan(&plan::Inputs {
         set,
         pack,
@@ -119,7 +120,7 @@ fn files(p: &Plan) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     for pkg in &p.packages {
         for (path, f) in &pkg.files {
-            out.insert(format!("{}/{path}", pkg.host), f.bytes.to_vec());
+            out.insert(format!("{}/{path}", pkg.host), f.bytes().unwrap().to_vec());
         }
     }
     out
@@ -297,7 +298,7 @@ proptest! {
         let mut carried = 0;
         for pkg in &p.packages {
             for (path, f) in &pkg.files {
-                let Some((v, body)) = parsed(path, &f.bytes).map_err(TestCaseError::fail)? else { continue };
+                let Some((v, body)) = parsed(path, f.bytes().unwrap()).map_err(TestCaseError::fail)? else { continue };
                 let mut found = Vec::new();
                 strings(&v, &mut found);
                 for (name, desc, prompt) in [("prop-cmd", &cmd.description, &cmd.body), ("prop-agent", &agent.description, &agent.body)] {

@@ -155,17 +155,33 @@ impl Bundle {
         s
     }
 
-    /// The bytes, each file stamped before it is read.
-    fn load(&self, stamp: &mut Option<Collector>) -> std::io::Result<Binaries> {
+    /// What the plan bundles: bytes in memory as they are; files hashed (read once, in pieces,
+    /// not kept) and stamped with the metadata they had before they were read.
+    fn load(&self, stamp: &mut Option<Collector>) -> std::io::Result<plan::Bundled> {
         match self {
-            Bundle::Bytes(b) => Ok(b.clone()),
+            Bundle::Bytes(b) => {
+                Ok(b.iter().map(|(k, v)| (k.clone(), plan::Contents::Bytes(v.clone()))).collect())
+            }
             Bundle::Files(f) => {
-                let mut out = Binaries::new();
+                let mut out = plan::Bundled::new();
                 for (k, p) in f {
+                    use skillwright_model::fsio::{Links, open_regular};
+                    let named =
+                        |e: std::io::Error| std::io::Error::new(e.kind(), format!("{}: {e}", p.display()));
+                    let (file, _) =
+                        open_regular(p, Links::Follow).map_err(|e| std::io::Error::other(e.to_string()))?;
+                    let meta = file.metadata().map_err(named)?;
+                    let sha256 = skillwright_model::integrity::sha256_reader(&file).map_err(named)?;
                     if let Some(c) = stamp {
-                        c.file(p, Input::Hashed);
+                        c.hashed(p, &meta, &sha256);
                     }
-                    out.insert(k.clone(), std::fs::read(p)?.into());
+                    let copied = plan::Copied {
+                        path: p.clone(),
+                        len: meta.len(),
+                        modified: meta.modified().ok(),
+                        sha256,
+                    };
+                    out.insert(k.clone(), plan::Contents::Copy(std::sync::Arc::new(copied)));
                 }
                 Ok(out)
             }

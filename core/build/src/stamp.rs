@@ -254,6 +254,15 @@ impl Collector {
         s.files.push(Entry { path: path.to_string_lossy().into_owned(), meta, hash });
     }
 
+    /// Adds one file the caller has read and hashed itself, with the metadata its open file had
+    /// before it was read (a later change then shows in the metadata).
+    pub fn hashed(&mut self, path: &Path, meta: &std::fs::Metadata, sha256: &str) {
+        if let Some(s) = &mut self.stamp {
+            let entry = Entry { path: path.to_string_lossy().into_owned(), meta: Meta::of(meta), hash: None };
+            s.files.push(Entry { hash: Some(sha256.to_string()), ..entry });
+        }
+    }
+
     /// Adds one input held in memory (a binary the caller already has), by its hash.
     pub fn bytes(&mut self, name: &str, bytes: &[u8]) {
         if let Some(s) = &mut self.stamp {

@@ -1,7 +1,7 @@
 //! Writing a plan to disk (atomic per file, unchanged files skipped, stale files removed) and
 //! comparing a plan with what is on disk (`--check`).
 
-use crate::plan::{File, Plan};
+use crate::plan::{Contents, Copied, File, Plan};
 use crate::progress::Progress;
 use skillwright_model::fsio::{self, Links, ReadError, WriteOptions};
 use skillwright_model::integrity::safe_rel_path;
@@ -66,7 +66,7 @@ fn outputs(plan: &Plan) -> BTreeMap<String, File> {
             all.insert(format!("{}/{path}", p.host), f.clone());
         }
     }
-    all.insert(plan.report_name.to_string(), File { bytes: plan.report.as_bytes().into(), exec: false });
+    all.insert(plan.report_name.to_string(), File::of(plan.report.as_bytes(), false));
     all
 }
 
@@ -96,12 +96,12 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
     // or (written before ledgers kept reports) starts with the line a report starts with. It is
     // read once: the write below compares with the same bytes.
     let report_path = out.join(plan.report_name);
-    let report = &files[plan.report_name];
+    let report = plan.report.as_bytes();
     let report_on_disk = fsio::read_bounded(&report_path, 16 << 20, Links::Refuse).ok();
     let first_line = |b: &[u8]| b.split(|&c| c == b'\n').next().filter(|l| !l.is_empty()).map(<[u8]>::to_vec);
-    let looks_ours = report_on_disk.as_deref().is_some_and(|b| {
-        b == &report.bytes[..] || first_line(b).is_some_and(|l| Some(l) == first_line(&report.bytes))
-    });
+    let looks_ours = report_on_disk
+        .as_deref()
+        .is_some_and(|b| b == report || first_line(b).is_some_and(|l| Some(l) == first_line(report)));
     if !previous.contains(plan.report_name) && std::fs::symlink_metadata(&report_path).is_ok() && !looks_ours
     {
         return Err(Error::Foreign(report_path, 1));
@@ -129,9 +129,10 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
     let mut summary = Summary::default();
     // Comparing with the disk is most of a no-op build: spread it over the cores.
     progress.step("comparing with the disk", files.len() as u64);
+    let hashed = Hashed::default();
     let changes = crate::parallel::map(&plan.packages, |p| {
         let dest = out.join(&p.host);
-        let changed = p.files.iter().filter(|(path, f)| !unchanged(&dest.join(path), f)).count();
+        let changed = p.files.iter().filter(|(path, f)| !unchanged(&dest.join(path), f, &hashed)).count();
         progress.advance(p.files.len() as u64);
         changed
     });
@@ -183,10 +184,10 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
         summary.bytes += staged.bytes;
         summary.removed += gone;
     }
-    if report_on_disk.as_deref() != Some(&report.bytes[..]) {
-        write_atomic(&report_path, &report.bytes, false)?;
+    if report_on_disk.as_deref() != Some(report) {
+        write_atomic(&report_path, report, false)?;
         summary.written += 1;
-        summary.bytes += report.bytes.len() as u64;
+        summary.bytes += report.len() as u64;
     } else {
         summary.unchanged += 1;
     }
@@ -291,18 +292,49 @@ fn write_ledger(path: &Path, entries: &BTreeSet<String>) -> Result<(), Error> {
     bytes.push(b'\n');
     if std::fs::read(path).ok().as_deref() != Some(&bytes[..]) {
         // The ledger is what lets the next build tell our files from a user's: keep it durable.
-        fsio::write_atomic(path, &bytes, WriteOptions { mode: 0o644, durable: true })
-            .map_err(io(path))?;
+        fsio::write_atomic(path, &bytes, WriteOptions { mode: 0o644, durable: true }).map_err(io(path))?;
     }
     Ok(())
 }
 
 /// Whether `path` is a regular file (not a symlink) holding exactly `file`'s bytes with its
 /// executable bit; size and mode are checked (from one metadata call) before the contents are read.
-fn unchanged(path: &Path, file: &File) -> bool {
+fn unchanged(path: &Path, file: &File, hashed: &Hashed) -> bool {
     std::fs::symlink_metadata(path)
-        .is_ok_and(|m| m.is_file() && m.len() == file.bytes.len() as u64 && mode_matches(&m, file.exec))
-        && fsio::same_contents(path, &file.bytes, Links::Refuse).unwrap_or(false)
+        .is_ok_and(|m| m.is_file() && m.len() == file.len() && mode_matches(&m, file.exec))
+        && on_disk(path, &file.contents, hashed).unwrap_or(false)
+}
+
+/// The sha256 of files on disk already hashed, by identity: every host's hard link to the same
+/// bundled binary is read once.
+type Hashed = std::sync::Mutex<std::collections::HashMap<FileId, String>>;
+
+/// Whether the regular file `path` (not a symlink) holds `contents`: compared piece by piece with
+/// bytes in memory, by sha256 with a copied file.
+fn on_disk(path: &Path, contents: &Contents, hashed: &Hashed) -> Result<bool, ReadError> {
+    match contents {
+        Contents::Bytes(b) => fsio::same_contents(path, b, Links::Refuse),
+        Contents::Copy(c) => {
+            let (f, len) = fsio::open_regular(path, Links::Refuse)?;
+            if len != c.len {
+                return Ok(false);
+            }
+            let id = f.metadata().ok().map(|m| FileId::from_meta(&m));
+            let known = id.and_then(|id| hashed.lock().ok()?.get(&id).cloned());
+            let hash = match known {
+                Some(h) => h,
+                None => {
+                    let h = skillwright_model::integrity::sha256_reader(f)
+                        .map_err(|e| ReadError::Io(path.into(), e))?;
+                    if let (Some(id), Ok(mut m)) = (id, hashed.lock()) {
+                        m.insert(id, h.clone());
+                    }
+                    h
+                }
+            };
+            Ok(hash == c.sha256)
+        }
+    }
 }
 
 /// Undoes what a killed build left: a previous package parked but not put back, stray stages.
@@ -327,25 +359,34 @@ fn recover(out: &Path, host: &str) -> Result<(), Error> {
 #[derive(Clone, Copy)]
 struct Content<'a> {
     exec: bool,
-    bytes: &'a [u8],
+    contents: &'a Contents,
 }
 
 impl std::hash::Hash for Content<'_> {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        // Length, mode and both ends: enough to tell files apart cheaply; equality decides.
-        const END: usize = 4096;
-        let b = self.bytes;
-        (self.exec, b.len()).hash(h);
-        b[..b.len().min(END)].hash(h);
-        b[b.len().saturating_sub(END)..].hash(h);
+        match self.contents {
+            Contents::Bytes(b) => {
+                // Length, mode and both ends: enough to tell files apart cheaply; equality decides.
+                const END: usize = 4096;
+                (self.exec, b.len()).hash(h);
+                b[..b.len().min(END)].hash(h);
+                b[b.len().saturating_sub(END)..].hash(h);
+            }
+            Contents::Copy(c) => (self.exec, c.len, &c.sha256).hash(h),
+        }
     }
 }
 
 impl PartialEq for Content<'_> {
     fn eq(&self, o: &Self) -> bool {
         self.exec == o.exec
-            && self.bytes.len() == o.bytes.len()
-            && (std::ptr::eq(self.bytes.as_ptr(), o.bytes.as_ptr()) || self.bytes == o.bytes)
+            && match (self.contents, o.contents) {
+                (Contents::Bytes(a), Contents::Bytes(b)) => {
+                    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
+                }
+                (Contents::Copy(a), Contents::Copy(b)) => a.len == b.len && a.sha256 == b.sha256,
+                _ => false,
+            }
     }
 }
 impl Eq for Content<'_> {}
@@ -412,7 +453,7 @@ fn stage_and_swap<'a>(
         for (path, file) in files {
             progress.advance(1);
             let to = stage.join(path);
-            let key = Content { exec: file.exec, bytes: &file.bytes };
+            let key = Content { exec: file.exec, contents: &file.contents };
             let linked = shared.first.get(&key).is_some_and(|o| {
                 // Packages already swapped in sit at `out/<host>`; this one is still staged.
                 let from = if o.host == host { stage.join(o.path) } else { out.join(o.host).join(o.path) };
@@ -422,8 +463,8 @@ fn stage_and_swap<'a>(
                 done.linked += 1;
                 continue;
             }
-            let id = write_new(&to, &file.bytes, file.exec)?;
-            done.bytes += file.bytes.len() as u64;
+            let id = write_new(&to, &file.contents, file.exec)?;
+            done.bytes += file.len();
             shared.first.entry(key).or_insert(Origin { host, path, id });
         }
         Ok(())
@@ -449,7 +490,7 @@ fn stage_and_swap<'a>(
 
 /// The identity of a file this build created: device and inode, size and modification time
 /// (on other systems: size and modification time).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct FileId {
     dev_ino: (u64, u64),
     len: u64,
@@ -486,7 +527,7 @@ fn exchange(_: &Path, _: &Path) -> bool {
 }
 
 /// Creates a file that does not exist yet (inside a fresh staging directory); returns its identity.
-fn write_new(dest: &Path, bytes: &[u8], exec: bool) -> Result<FileId, Error> {
+fn write_new(dest: &Path, contents: &Contents, exec: bool) -> Result<FileId, Error> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     let mut f = opts.open(dest).map_err(io(dest))?;
@@ -498,8 +539,33 @@ fn write_new(dest: &Path, bytes: &[u8], exec: bool) -> Result<FileId, Error> {
     }
     #[cfg(not(unix))]
     let _ = exec;
-    f.write_all(bytes).map_err(io(dest))?;
+    match contents {
+        Contents::Bytes(b) => f.write_all(b).map_err(io(dest))?,
+        Contents::Copy(c) => copy_into(c, &mut f).map_err(io(dest))?,
+    }
     Ok(FileId::from_meta(&f.metadata().map_err(io(dest))?))
+}
+
+/// Copies a bundled binary into `to` (in the kernel where it can), refusing a source whose
+/// size or modification time changed since it was hashed: its bytes would not be the ones the
+/// package's manifest lists.
+fn copy_into(c: &Copied, to: &mut std::fs::File) -> std::io::Result<()> {
+    let changed = || {
+        std::io::Error::other(format!(
+            "{} changed while the build was running; build again",
+            c.path.display()
+        ))
+    };
+    let (from, _) =
+        fsio::open_regular(&c.path, Links::Follow).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let meta = from.metadata()?;
+    if meta.len() != c.len || meta.modified().ok() != c.modified {
+        return Err(changed());
+    }
+    if std::io::copy(&mut std::io::Read::take(from, c.len + 1), to)? != c.len {
+        return Err(changed());
+    }
+    Ok(())
 }
 
 /// Refuses a path whose existing parts under `out` include a symlink.
@@ -529,8 +595,7 @@ pub fn write_atomic(dest: &Path, bytes: &[u8], exec: bool) -> Result<(), Error> 
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let mode = if exec { 0o755 } else { 0o644 };
-    fsio::write_atomic(dest, bytes, WriteOptions { mode, durable: false })
-        .map_err(io(dest))
+    fsio::write_atomic(dest, bytes, WriteOptions { mode, durable: false }).map_err(io(dest))
 }
 
 /// One difference between the plan and the disk.
@@ -547,14 +612,15 @@ pub fn check(plan: &Plan, out: &Path, progress: &dyn Progress) -> Vec<Stale> {
     let files = outputs(plan);
     let mut stale = Vec::new();
     progress.step("comparing with the disk", files.len() as u64);
+    let hashed = Hashed::default();
     for (path, file) in &files {
         progress.advance(1);
         let dest = out.join(path);
-        let detail = match fsio::same_contents(&dest, &file.bytes, Links::Refuse) {
+        let detail = match on_disk(&dest, &file.contents, &hashed) {
             Err(e) if e.is_not_found() => "missing: the build would create it".into(),
             Err(ReadError::NotRegular(_, what)) => format!("{what} where the build puts a file"),
             Err(e) => format!("cannot be read: {e}"),
-            Ok(false) => diff(path, &dest, &file.bytes),
+            Ok(false) => diff(path, &dest, file),
             Ok(true) if !exec_matches(&dest, file.exec) => "file mode differs (executable bit)".into(),
             Ok(true) => continue,
         };
@@ -573,14 +639,15 @@ pub fn check(plan: &Plan, out: &Path, progress: &dyn Progress) -> Vec<Stale> {
     stale
 }
 
-/// What differs between the file at `dest` and the planned bytes: a unified diff of text files
+/// What differs between the file at `dest` and the planned one: a unified diff of text files
 /// (on-disk side read bounded), otherwise their sizes.
-fn diff(path: &str, dest: &Path, new: &[u8]) -> String {
+fn diff(path: &str, dest: &Path, new: &File) -> String {
     /// Larger on-disk files are not diffed line by line.
     const DIFF_LIMIT: u64 = 4 << 20;
-    let old = fsio::read_bounded(dest, DIFF_LIMIT, Links::Refuse).ok();
-    match (old.as_deref().map(std::str::from_utf8), std::str::from_utf8(new)) {
-        (Some(Ok(a)), Ok(b)) => similar::TextDiff::from_lines(a, b)
+    let text = new.bytes().and_then(|b| std::str::from_utf8(b).ok());
+    let old = text.and_then(|_| fsio::read_bounded(dest, DIFF_LIMIT, Links::Refuse).ok());
+    match (old.as_deref().map(std::str::from_utf8), text) {
+        (Some(Ok(a)), Some(b)) => similar::TextDiff::from_lines(a, b)
             .unified_diff()
             .context_radius(3)
             .header(&format!("a/{path} (on disk)"), &format!("b/{path} (planned)"))
@@ -589,5 +656,36 @@ fn diff(path: &str, dest: &Path, new: &[u8]) -> String {
             let on_disk = std::fs::symlink_metadata(dest).map_or(0, |m| m.len());
             format!("binary content differs ({on_disk} bytes on disk, {} planned)", new.len())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bundled_binary_that_changed_since_it_was_hashed_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("skillwright");
+        std::fs::write(&src, b"the binary as hashed").unwrap();
+        let meta = std::fs::metadata(&src).unwrap();
+        let copied = |len: u64| Copied {
+            path: src.clone(),
+            len,
+            modified: meta.modified().ok(),
+            sha256: skillwright_model::integrity::sha256(b"the binary as hashed"),
+        };
+        let dest = tmp.path().join("copy");
+        let mut f = std::fs::File::create(&dest).unwrap();
+        copy_into(&copied(meta.len()), &mut f).unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"the binary as hashed");
+        // Another size than when it was hashed (it was rebuilt meanwhile): not copied.
+        let mut f = std::fs::File::create(tmp.path().join("other")).unwrap();
+        let e = copy_into(&copied(meta.len() - 1), &mut f).unwrap_err().to_string();
+        assert!(e.contains("changed while the build was running"), "{e}");
+        // Another modification time, same size.
+        let older = Copied { modified: Some(std::time::SystemTime::UNIX_EPOCH), ..copied(meta.len()) };
+        let e = copy_into(&older, &mut f).unwrap_err().to_string();
+        assert!(e.contains("changed while the build was running"), "{e}");
     }
 }

@@ -179,18 +179,22 @@ pub const MAX_MANIFEST: u64 = 64 * 1024 * 1024;
 
 /// The hex sha256 of a regular file, streamed (no FIFO, device or symlink is opened).
 pub fn sha256_file(path: &Path) -> Result<String, crate::fsio::ReadError> {
-    use std::io::Read;
-    let (mut f, _) = crate::fsio::open_regular(path, crate::fsio::Links::Refuse)?;
+    let (f, _) = crate::fsio::open_regular(path, crate::fsio::Links::Refuse)?;
+    sha256_reader(f).map_err(|e| crate::fsio::ReadError::Io(path.to_path_buf(), e))
+}
+
+/// The hex sha256 of everything `r` yields, read in pieces.
+pub fn sha256_reader(mut r: impl std::io::Read) -> std::io::Result<String> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        match f.read(&mut buf) {
-            Ok(0) => break,
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(hex::encode(h.finalize())),
             Ok(n) => h.update(&buf[..n]),
-            Err(e) => return Err(crate::fsio::ReadError::Io(path.to_path_buf(), e)),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
-    Ok(hex::encode(h.finalize()))
 }
 
 /// A public key as given by a person (hex SEC1, compressed or not), checked and normalized to

@@ -115,11 +115,8 @@ fn run_once(cmd: &mut Command, stdin: Option<&Path>) -> Result<(Sample, i32), St
     if let Some(dir) = cmd.get_current_dir() {
         via.current_dir(dir);
     }
-    let out = via
-        .stdin(input)
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let out =
+        via.stdin(input).stderr(Stdio::inherit()).output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     let said = String::from_utf8_lossy(&out.stdout);
     let mut f = said.split_whitespace();
     let mut next = || f.next().and_then(|x| x.parse::<f64>().ok());
@@ -355,14 +352,30 @@ const SKILLS_REF_SCRIPT: &str = "import sys\nfrom pathlib import Path\nfrom skil
 problems = sum(len(validate(p)) for p in sorted(Path(sys.argv[1]).iterdir()) if p.is_dir())\n\
 sys.exit(1 if problems else 0)\n";
 
-fn rm(p: &Path) {
-    if p.exists() {
-        let _ = std::fs::remove_dir_all(p);
+/// Where outputs go between runs, under the bench's work directory.
+const TRASH: &str = "trash";
+
+/// Moves `p` (if it exists) into `trash`, emptied untimed at the end of the run.
+///
+/// Not deleted here: on an ext4 file system without a journal (this machine's), creating inodes
+/// within seconds of deleting thousands makes the kernel skip every recently deleted one
+/// (`recently_deleted` in the inode allocator), and a cold build measured right after deleting
+/// the previous one's output costs two to eight times what the same build costs into a fresh
+/// directory. That is a cost of the harness, paid most by whoever creates the most directories.
+fn aside(p: &Path, trash: &Path) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    if std::fs::symlink_metadata(p).is_ok() {
+        let _ = std::fs::create_dir_all(trash);
+        let to = trash.join(N.fetch_add(1, Ordering::Relaxed).to_string());
+        if std::fs::rename(p, &to).is_err() {
+            let _ = std::fs::remove_dir_all(p);
+        }
     }
 }
 
 /// Empties the file system's write-back queue (untimed, before each cold build of every tool):
-/// otherwise each run pays for writing back the previous run's output and its deletion.
+/// otherwise each run pays for writing back the previous run's output.
 fn settle() {
     let _ = Command::new("sync").status();
 }
@@ -415,6 +428,7 @@ fn measure_pack(
     work: &Path,
 ) -> Result<(), String> {
     eprintln!("measuring {} ({} skills)…", pack.label, pack.skills);
+    let trash = &work.join(TRASH);
     let sw_cmd = |args: &[&str]| {
         let mut c = Command::new(sw);
         c.args(args);
@@ -477,14 +491,13 @@ fn measure_pack(
     ];
     let tree = work.join(format!("rulesync-{}", pack.label));
     if peers.rulesync.is_some() {
-        rm(&tree);
+        aside(&tree, trash);
         copy_tree(&pack.dir, &tree.join(".rulesync/skills"))?;
     }
     let clean = || {
         for e in std::fs::read_dir(&tree).into_iter().flatten().flatten() {
             if e.file_name() != ".rulesync" {
-                let p = e.path();
-                let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+                aside(&e.path(), trash);
             }
         }
     };
@@ -501,7 +514,7 @@ fn measure_pack(
         c
     };
     let mut cold = vec![Cand::new("skillwright", || sw_cmd(&build)).before(|| {
-        rm(&out);
+        aside(&out, trash);
         settle();
     })];
     if let Some(rulesync) = &peers.rulesync {
@@ -517,7 +530,7 @@ fn measure_pack(
     b.compare("build-cold", pack, cold)?;
 
     // What a cold build writes, from its own summary (and, for rulesync, its output tree).
-    rm(&out);
+    aside(&out, trash);
     let said = sw_cmd(&build).output().map_err(|e| e.to_string())?;
     let said = String::from_utf8_lossy(&said.stderr);
     let (files, links, bytes) =
@@ -729,6 +742,8 @@ pub fn run(root: &Path, quick: bool) -> Result<String, String> {
     for &n in sizes {
         packs.push(synthetic(&packs_dir.join(format!("pack-{n}")), n)?);
     }
+    // What a killed run left (deleted before anything is measured, so it weighs least).
+    let _ = std::fs::remove_dir_all(work.join(TRASH));
     for p in &packs {
         measure_pack(&mut b, &sw, &bins, &peers, p, &work)?;
     }
@@ -743,6 +758,8 @@ pub fn run(root: &Path, quick: bool) -> Result<String, String> {
     measure_tool_hook(&mut b, &packs[0], &work.join("out-flagship"), &home)?;
     b.runs = runs;
     measure_addon(&mut b, &work.join("out-flagship"), hook_runs, &home)?;
+    eprintln!("removing the outputs of the cold builds…");
+    let _ = std::fs::remove_dir_all(work.join(TRASH));
 
     let report = Report {
         machine: machine(),

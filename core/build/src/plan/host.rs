@@ -2,7 +2,7 @@
 //! the bundled binaries.
 
 use super::json::canonical_json;
-use super::{ADDON, Body, Ctx, CtxSkill, Error, File, Inputs, Layout, Shared};
+use super::{ADDON, Body, Contents, Ctx, CtxSkill, Error, File, Inputs, Layout, Shared};
 use crate::render::{self, Tree};
 use crate::target::Target;
 use skillwright_model::context::{CONTEXT_PATH, Context, INDEX_PATH, summary};
@@ -49,7 +49,7 @@ pub(super) fn files(
     share(&mut files, index_path.clone(), &shared.index_json);
     let mut put = |path: String, bytes: Vec<u8>| {
         let exec = bytes.starts_with(b"#!");
-        files.insert(path, File { bytes: bytes.into(), exec });
+        files.insert(path, File::of(bytes, exec));
     };
     let static_context = context.render(None, &[]);
     let mut context_json = serde_json::to_vec_pretty(context).unwrap_or_default();
@@ -139,19 +139,21 @@ pub(super) fn files(
     // its own business.
     let skills_dir = format!("{prefix}skills/");
     for (path, file) in files.iter_mut() {
-        if path.ends_with(".json") && !path.starts_with(&skills_dir) && *path != index_path {
-            file.bytes = canonical_json(&target.id, path, &file.bytes, pack.version())?.into();
+        if path.ends_with(".json")
+            && !path.starts_with(&skills_dir)
+            && *path != index_path
+            && let Some(bytes) = file.bytes()
+        {
+            *file = File::of(canonical_json(&target.id, path, bytes, pack.version())?, file.exec);
         }
     }
-    let mut bins = BTreeMap::new();
     if runtime {
-        for (rel, bytes) in inp.binaries {
+        for (rel, contents) in inp.binaries {
             let addon = rel.ends_with(&format!("/{ADDON}"));
             if addon && !target.hook.addon {
                 continue;
             }
-            files.insert(format!("{prefix}bin/{rel}"), File { bytes: bytes.clone(), exec: !addon });
-            bins.insert(format!("bin/{rel}"), rel.clone());
+            files.insert(format!("{prefix}bin/{rel}"), File { contents: contents.clone(), exec: !addon });
         }
     }
     let mut loss: Vec<String> = lost_keys
@@ -166,7 +168,7 @@ pub(super) fn files(
         .collect();
     loss.extend(target.loss.iter().cloned());
     loss.extend(parts.loss);
-    Ok(Body { files, bins, loss, prefix })
+    Ok(Body { files, loss, prefix })
 }
 
 /// The hook table of `target`'s package (`hooks/events.json`), when the pack has hooks the host
@@ -208,7 +210,7 @@ fn hook_table(inp: &Inputs, target: &Target) -> Option<Vec<u8>> {
 /// Adds a file whose bytes another host's package may hold too (one allocation for all).
 fn share(files: &mut BTreeMap<String, File>, path: String, bytes: &Arc<[u8]>) {
     let exec = bytes.starts_with(b"#!");
-    files.insert(path, File { bytes: Arc::clone(bytes), exec });
+    files.insert(path, File { contents: Contents::Bytes(Arc::clone(bytes)), exec });
 }
 
 /// A skill's SKILL.md for hosts keeping some frontmatter keys, and the standard keys they lose.

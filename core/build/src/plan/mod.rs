@@ -33,10 +33,61 @@ pub const TRIPLES: &[&str] = &[
 /// One planned file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
-    /// Contents (shared: every host's copy of a bundled binary is the same allocation).
-    pub bytes: std::sync::Arc<[u8]>,
+    /// What it holds.
+    pub contents: Contents,
     /// Whether it is written executable (launchers, binaries).
     pub exec: bool,
+}
+
+/// What a planned file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contents {
+    /// Bytes in memory (shared: equal files of several hosts are one allocation).
+    Bytes(Arc<[u8]>),
+    /// A bundled binary read from `--bin-dir`: megabytes that are never held in memory. It is
+    /// hashed once while planning, and copied (or compared) from its file when written; a file
+    /// that changed since is refused rather than shipped under the old hash.
+    Copy(Arc<Copied>),
+}
+
+/// A file copied into packages as it is.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Copied {
+    /// Where it is read from.
+    pub path: std::path::PathBuf,
+    /// Its size and modification time when it was hashed.
+    pub len: u64,
+    pub modified: Option<std::time::SystemTime>,
+    /// The sha256 of its bytes, in hex.
+    pub sha256: String,
+}
+
+impl File {
+    /// A file of these bytes.
+    pub fn of(bytes: impl Into<Arc<[u8]>>, exec: bool) -> File {
+        File { contents: Contents::Bytes(bytes.into()), exec }
+    }
+
+    /// Its bytes, when they are held in memory (everything but bundled binaries from files).
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.contents {
+            Contents::Bytes(b) => Some(b),
+            Contents::Copy(_) => None,
+        }
+    }
+
+    /// Its size in bytes.
+    pub fn len(&self) -> u64 {
+        match &self.contents {
+            Contents::Bytes(b) => b.len() as u64,
+            Contents::Copy(c) => c.len,
+        }
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// One host's package.
@@ -59,7 +110,7 @@ pub struct Package {
 impl Package {
     /// Total bytes.
     pub fn bytes(&self) -> u64 {
-        self.files.values().map(|f| f.bytes.len() as u64).sum()
+        self.files.values().map(File::len).sum()
     }
 }
 
@@ -75,9 +126,12 @@ pub struct Plan {
     pub report_name: &'static str,
 }
 
-/// Per-platform files to bundle under `bin/`: `<triple>/<file>` → bytes, where `<file>` is
-/// [`EXE`], [`EXE_WINDOWS`] or [`ADDON`].
+/// Per-platform files to bundle under `bin/`, in memory: `<triple>/<file>` → bytes, where
+/// `<file>` is [`EXE`], [`EXE_WINDOWS`] or [`ADDON`].
 pub type Binaries = BTreeMap<String, std::sync::Arc<[u8]>>;
+
+/// The same, as a build bundles them: in memory or copied from files.
+pub type Bundled = BTreeMap<String, Contents>;
 
 /// The runtime binary's file name.
 pub const EXE: &str = "skillwright";
@@ -112,7 +166,7 @@ pub struct Inputs<'a> {
     /// Template trees: [`render::COMMON`] and one per host id.
     pub templates: &'a BTreeMap<String, Tree>,
     /// Binaries to bundle.
-    pub binaries: &'a Binaries,
+    pub binaries: &'a Bundled,
     /// Signing key, if the packages are signed.
     pub key: Option<&'a k256::ecdsa::SigningKey>,
     /// Per-host directories or one universal tree.
@@ -177,8 +231,6 @@ struct Shared<'a> {
     context: Context,
     /// The skill index (`hooks/skills.json`), canonical JSON.
     index_json: Arc<[u8]>,
-    /// sha256 of each bundled binary, by its key in [`Inputs::binaries`].
-    bin_hashes: BTreeMap<&'a str, String>,
     /// sha256 of the files every host shares (skill copies, skill files, the index), by the
     /// address of their bytes: each is hashed once for all hosts' manifests.
     hashes: HashMap<usize, String>,
@@ -198,11 +250,14 @@ impl Shared<'_> {
         Context { payloads, ..self.context.clone() }
     }
 
-    /// The sha256 of `bytes`: computed before if they are shared bytes.
-    fn sha256(&self, bytes: &Arc<[u8]>) -> String {
-        match self.hashes.get(&(bytes.as_ptr() as usize)) {
-            Some(h) => h.clone(),
-            None => integrity::sha256(bytes),
+    /// The sha256 of `contents`: computed before if they are shared bytes or a copied file.
+    fn sha256(&self, contents: &Contents) -> String {
+        match contents {
+            Contents::Copy(c) => c.sha256.clone(),
+            Contents::Bytes(b) => match self.hashes.get(&(b.as_ptr() as usize)) {
+                Some(h) => h.clone(),
+                None => integrity::sha256(b),
+            },
         }
     }
 }
@@ -216,7 +271,6 @@ pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
     let index_json: Arc<[u8]> =
         json::canonical_json(first, INDEX_PATH, &index_json, inp.pack.version())?.into();
     let context = Context::of(&index, BTreeMap::new());
-    let bin_hashes = inp.binaries.iter().map(|(k, v)| (k.as_str(), integrity::sha256(v))).collect();
     let skill_files: Vec<SkillFiles> = inp
         .set
         .skills
@@ -234,12 +288,17 @@ pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
     let skill_mds = host::skill_mds(inp.set, &key_lists);
     let mut distinct: BTreeMap<usize, &Arc<[u8]>> = BTreeMap::new();
     let all_mds = skill_mds.values().flatten().map(|m| &m.bytes);
-    for b in all_mds.chain(skill_files.iter().flatten().map(|(_, b)| b)).chain([&index_json]) {
+    let binaries = inp.binaries.values().filter_map(|c| match c {
+        Contents::Bytes(b) => Some(b),
+        Contents::Copy(_) => None,
+    });
+    for b in all_mds.chain(skill_files.iter().flatten().map(|(_, b)| b)).chain([&index_json]).chain(binaries)
+    {
         distinct.insert(b.as_ptr() as usize, b);
     }
     let distinct: Vec<(usize, &Arc<[u8]>)> = distinct.into_iter().collect();
     let hashes = crate::parallel::map(&distinct, |(at, b)| (*at, integrity::sha256(b))).into_iter().collect();
-    let shared = Shared { context, index_json, bin_hashes, hashes, skill_files, skill_mds };
+    let shared = Shared { context, index_json, hashes, skill_files, skill_mds };
     let mut packages = Vec::new();
     if inp.layout == Layout::Universal {
         packages.push(universal::plan(inp, &shared, &universal_keys)?);
@@ -263,15 +322,13 @@ pub fn plan(inp: &Inputs) -> Result<Plan, Error> {
 #[derive(Default)]
 struct Body {
     files: BTreeMap<String, File>,
-    /// Package path of each bundled binary → its key in [`Inputs::binaries`].
-    bins: BTreeMap<String, String>,
     loss: Vec<String>,
     prefix: String,
 }
 
 /// Adds integrity.json (and integrity.sig when signing) over the plugin's files.
 fn seal(inp: &Inputs, host: String, display: String, body: Body, shared: &Shared) -> Package {
-    let Body { mut files, bins, loss, prefix } = body;
+    let Body { mut files, loss, prefix } = body;
     let mut manifest = Manifest {
         format: 1,
         pack: inp.pack.name.clone(),
@@ -281,14 +338,7 @@ fn seal(inp: &Inputs, host: String, display: String, body: Body, shared: &Shared
         files: files
             .iter()
             .filter_map(|(p, f)| {
-                p.strip_prefix(&prefix).map(|rel| {
-                    // Binaries are hashed once for all hosts.
-                    let hash = match bins.get(rel) {
-                        Some(key) => shared.bin_hashes[key.as_str()].clone(),
-                        None => shared.sha256(&f.bytes),
-                    };
-                    (rel.to_string(), hash)
-                })
+                p.strip_prefix(&prefix).map(|rel| (rel.to_string(), shared.sha256(&f.contents)))
             })
             .collect(),
     };
@@ -298,13 +348,10 @@ fn seal(inp: &Inputs, host: String, display: String, body: Body, shared: &Shared
         let sig = integrity::sign(key, &manifest_bytes);
         files.insert(
             format!("{prefix}{}", integrity::SIGNATURE),
-            File { bytes: format!("{sig}\n").into_bytes().into(), exec: false },
+            File::of(format!("{sig}\n").into_bytes(), false),
         );
     }
-    files.insert(
-        format!("{prefix}{}", integrity::MANIFEST),
-        File { bytes: manifest_bytes.into(), exec: false },
-    );
+    files.insert(format!("{prefix}{}", integrity::MANIFEST), File::of(manifest_bytes, false));
     Package { host, display, files, loss, skills: inp.set.skills.len(), plugin_prefix: prefix }
 }
 

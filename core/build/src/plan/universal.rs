@@ -82,7 +82,7 @@ pub(super) fn plan(inp: &Inputs, shared: &Shared, keys: &[String]) -> Result<Pac
             bytes
         };
         let exec = bytes.starts_with(b"#!");
-        shared_body.files.insert(path, File { bytes: bytes.into(), exec });
+        shared_body.files.insert(path, File::of(bytes, exec));
     }
     bodies.push((UNIVERSAL.to_string(), shared_body));
     for (host, body) in bodies {
@@ -95,16 +95,16 @@ pub(super) fn plan(inp: &Inputs, shared: &Shared, keys: &[String]) -> Result<Pac
                 Some(have) if have == &file => {}
                 Some(have) => {
                     let first = owner.get(&path).cloned().unwrap_or_default();
-                    let both = merge_json(&have.bytes, &file.bytes).ok_or_else(|| Error::Output {
+                    let both = have.bytes().zip(file.bytes()).and_then(|(a, b)| merge_json(a, b));
+                    let both = both.ok_or_else(|| Error::Output {
                         host: UNIVERSAL.into(),
                         path: path.clone(),
                         message: format!("{first} and {host} both write this file, differently"),
                     })?;
-                    merged.files.insert(path, File { bytes: both.into(), exec: false });
+                    merged.files.insert(path, File::of(both, false));
                 }
             }
         }
-        merged.bins.extend(body.bins);
         let name = display(&host);
         // Per-host key losses are replaced by the one line below.
         let own: Vec<String> = match reads.remove(&host) {
