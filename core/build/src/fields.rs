@@ -65,9 +65,10 @@ impl Fields {
         let key = path.join(".");
         match v {
             Value::String(s) => {
-                if let Some(p) = ctx.locate(path)
+                // The text is only looked up for values a reader could mistype.
+                if let Some(kind) = Implicit::of(s)
+                    && let Some(p) = ctx.locate(path)
                     && p.value == s
-                    && let Some(kind) = Implicit::of(s)
                 {
                     let line = ctx.file_line(p.line);
                     let len = s.chars().count() as u32;
