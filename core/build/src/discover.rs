@@ -162,8 +162,9 @@ fn read_root(root: &Path, prefix: &str, only: Option<&str>, acc: &mut Acc) -> Re
             continue;
         }
         let path = entry.path();
-        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
-        let real = if meta.file_type().is_symlink() {
+        // The directory listing says what each entry is (no stat, where the file system tells).
+        let Ok(kind) = entry.file_type() else { continue };
+        let real = if kind.is_symlink() {
             let target = std::fs::read_link(&path).map(|t| t.display().to_string()).unwrap_or_default();
             match std::fs::canonicalize(&path) {
                 Ok(r) if !r.starts_with(&root_real) => {
@@ -174,7 +175,8 @@ fn read_root(root: &Path, prefix: &str, only: Option<&str>, acc: &mut Acc) -> Re
                     ));
                     continue;
                 }
-                Ok(r) => r,
+                Ok(r) if r.is_dir() => r,
+                Ok(_) => continue, // a symlink to a file
                 Err(e) if crate::walk::is_loop(&e) => {
                     acc.diags.push(Diagnostic::new(
                         "SW014",
@@ -192,12 +194,12 @@ fn read_root(root: &Path, prefix: &str, only: Option<&str>, acc: &mut Acc) -> Re
                     continue;
                 }
             }
+        } else if kind.is_dir() {
+            // Canonical already: a plain directory in the canonical root.
+            root_real.join(name)
         } else {
-            path.clone()
-        };
-        if !real.is_dir() {
             continue; // README.md and the like beside the skills
-        }
+        };
         if let Some(why) = names::unportable(name) {
             acc.diags.push(Diagnostic::new(
                 "SW013",
@@ -232,7 +234,7 @@ fn read_root(root: &Path, prefix: &str, only: Option<&str>, acc: &mut Acc) -> Re
     Ok(())
 }
 
-/// Reads skill directory `name` (at `dir`, inside `root_real`): the skill, when it has one, and
+/// Reads skill directory `name` (at `dir`, canonical, inside `root_real`): the skill, when it has one, and
 /// the problems found. `total` counts the bytes read for the whole pack.
 fn read_skill(
     root_real: &Path,
@@ -247,9 +249,9 @@ fn read_skill(
     }
     let mut diags = Vec::new();
     let mut walk = Walk::new(root_real, prefix, name, total, &mut diags);
-    let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let mut ancestors = vec![real.clone()];
-    walk.dir(&real, "", &mut ancestors);
+    // `dir` is canonical (read_root resolved it), as the walk's loop check needs.
+    let mut ancestors = vec![dir.to_path_buf()];
+    walk.dir(dir, "", &mut ancestors);
     let Walk { mut files, dirs, skill_md_refused, .. } = walk;
     let Some(bytes) = files.remove("SKILL.md") else {
         if !skill_md_refused {

@@ -124,8 +124,8 @@ impl<'a> Walk<'a> {
                 );
             }
             let path = entry.path();
-            let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
-            let ft = meta.file_type();
+            // From the directory listing (no stat, where the file system tells).
+            let Ok(ft) = entry.file_type() else { continue };
             if ft.is_symlink() {
                 self.link(&path, &child, ancestors);
             } else if ft.is_dir() {
@@ -149,9 +149,9 @@ impl<'a> Walk<'a> {
             return;
         }
         self.dirs.insert(rel.to_string());
-        let real = std::fs::canonicalize(real).unwrap_or_else(|_| real.to_path_buf());
-        ancestors.push(real.clone());
-        self.dir(&real, rel, ancestors);
+        // Canonical already: a directory (not a symlink) listed in a canonical directory.
+        ancestors.push(real.to_path_buf());
+        self.dir(real, rel, ancestors);
         ancestors.pop();
     }
 
@@ -220,7 +220,16 @@ impl<'a> Walk<'a> {
     fn file(&mut self, path: &Path, rel: &str, links: Links) {
         let is_skill_md = rel == "SKILL.md";
         let limit = if is_skill_md { MAX_SKILL_MD } else { MAX_FILE };
-        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        // Opened once (no FIFO blocks it, a final symlink is refused unless `links` says), then
+        // sized from the open file and read from it.
+        let (file, len) = match fsio::open_regular(path, links) {
+            Ok(opened) => opened,
+            Err(e) => {
+                self.skill_md_refused |= is_skill_md;
+                let (code, msg) = read_problem(rel, &e, path);
+                return self.push(code, rel, msg);
+            }
+        };
         if len > limit {
             self.skill_md_refused |= is_skill_md;
             return self.push("SW006", rel, too_large(rel, len, limit));
@@ -244,7 +253,7 @@ impl<'a> Walk<'a> {
                 format!("the pack exceeds {MAX_PACK} bytes here; the rest is not read"),
             );
         }
-        match fsio::read_bounded(path, limit, links) {
+        match fsio::read_opened(path, file, len, limit) {
             Ok(bytes) => {
                 self.files.insert(rel.to_string(), bytes);
             }

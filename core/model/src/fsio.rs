@@ -146,6 +146,13 @@ fn open_lock(path: &Path) -> std::io::Result<std::fs::File> {
 /// after a check cannot make the read hang.
 pub fn read_bounded(path: &Path, limit: u64, links: Links) -> Result<Vec<u8>, ReadError> {
     let (file, len) = open_regular(path, links)?;
+    read_opened(path, file, len, limit)
+}
+
+/// The rest of `file` (opened by [`open_regular`], `len` bytes then), if it is at most `limit`
+/// bytes: what [`read_bounded`] does once the file is open, for callers that look at its size
+/// first.
+pub fn read_opened(path: &Path, file: std::fs::File, len: u64, limit: u64) -> Result<Vec<u8>, ReadError> {
     if len > limit {
         return Err(ReadError::TooLarge(path.to_path_buf(), len, limit));
     }
