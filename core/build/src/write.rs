@@ -130,9 +130,15 @@ pub fn write(plan: &Plan, out: &Path, progress: &dyn Progress) -> Result<Summary
     // Comparing with the disk is most of a no-op build: spread it over the cores.
     progress.step("comparing with the disk", files.len() as u64);
     let hashed = Hashed::default();
-    let changes = crate::parallel::map(&plan.packages, |p| {
+    let packages: Vec<_> = plan.packages.iter().zip(&listed).collect();
+    let changes = crate::parallel::map(&packages, |(p, on_disk)| {
         let dest = out.join(&p.host);
-        let changed = p.files.iter().filter(|(path, f)| !unchanged(&dest.join(path), f, &hashed)).count();
+        // A package not on disk yet (a cold build) has nothing to compare.
+        let changed = if on_disk.is_empty() {
+            p.files.len()
+        } else {
+            p.files.iter().filter(|(path, f)| !unchanged(&dest.join(path), f, &hashed)).count()
+        };
         progress.advance(p.files.len() as u64);
         changed
     });

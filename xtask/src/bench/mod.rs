@@ -4,10 +4,12 @@
 //! `target/bench/peers` from the npm registry and PyPI. Each measurement runs a fresh process per
 //! sample and reads its wall time and peak RSS (`wait4`).
 
+mod packs;
 mod peers;
 mod report;
 
 use crate::files::copy_tree;
+use packs::{Pack, synthetic};
 use peers::Peers;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -255,98 +257,6 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
-/// A skills tree to measure on.
-struct Pack {
-    label: String,
-    skills: usize,
-    dir: PathBuf,
-    toml: PathBuf,
-}
-
-const WORDS: &[&str] = &[
-    "cache",
-    "parser",
-    "deploy",
-    "schema",
-    "latency",
-    "queue",
-    "retry",
-    "index",
-    "migration",
-    "token",
-    "shard",
-    "replica",
-    "compiler",
-    "linker",
-    "socket",
-    "thread",
-    "buffer",
-    "journal",
-    "snapshot",
-    "quota",
-    "tenant",
-    "webhook",
-    "cursor",
-    "ledger",
-    "render",
-    "layout",
-    "font",
-    "locale",
-    "payment",
-    "invoice",
-    "search",
-    "ranking",
-    "crawler",
-    "sitemap",
-    "backup",
-    "restore",
-    "audit",
-    "policy",
-];
-
-/// Writes a pack of `n` valid skills (accepted by skillwright, agnix and skills-ref alike).
-fn synthetic(dir: &Path, n: usize) -> Result<Pack, String> {
-    let skills = dir.join("skills");
-    if skills.exists() {
-        std::fs::remove_dir_all(&skills).map_err(|e| format!("{}: {e}", skills.display()))?;
-    }
-    for i in 0..n {
-        let name = format!("skill-{i:04}");
-        let w = |k: usize| WORDS[(i * 7 + k * 13) % WORDS.len()];
-        let description = format!(
-            "Diagnoses and fixes {} problems in the {} and {} layers, step by step, with a check at \
-             the end. Use when the user reports trouble with {} {} or asks to tune the {}.",
-            w(0),
-            w(1),
-            w(2),
-            w(3),
-            w(4),
-            w(5)
-        );
-        let body = format!(
-            "# {name}\n\n## Procedure\n\n1. Reproduce the {a} problem.\n2. Measure the {b}.\n3. Change one \
-             thing.\n4. Measure again.\n\n## Checklist\n\n- [ ] {a} reproduced\n- [ ] {b} measured\n\n\
-             ## Example\n\nA {a} issue traced to the {b}: fixed and verified.\n",
-            a = w(6),
-            b = w(7)
-        );
-        let d = skills.join(&name);
-        std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
-        let md = format!("---\nname: {name}\ndescription: {description}\nlicense: MIT\n---\n{body}");
-        std::fs::write(d.join("SKILL.md"), md).map_err(|e| e.to_string())?;
-    }
-    let toml = dir.join("skillwright.toml");
-    std::fs::write(
-        &toml,
-        format!(
-            "[pack]\nname = \"bench-{n}\"\ndescription = \"Synthetic pack of {n} skills\"\nversion = \"1.0.0\"\n\n\
-             [pack.author]\nname = \"Bench\"\n"
-        ),
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(Pack { label: format!("synthetic-{n}"), skills: n, dir: skills, toml })
-}
-
 /// skills-ref validates one skill directory per call; one Python process walks the whole tree.
 const SKILLS_REF_SCRIPT: &str = "import sys\nfrom pathlib import Path\nfrom skills_ref.validator import validate\n\
 problems = sum(len(validate(p)) for p in sorted(Path(sys.argv[1]).iterdir()) if p.is_dir())\n\
@@ -513,6 +423,8 @@ fn measure_pack(
         }
         c
     };
+    let reference = work.join(format!("ref-{}", pack.label));
+    let copy = work.join(format!("cp-{}", pack.label));
     let mut cold = vec![Cand::new("skillwright", || sw_cmd(&build)).before(|| {
         aside(&out, trash);
         settle();
@@ -525,6 +437,24 @@ fn measure_pack(
                     settle();
                 })
                 .peer(),
+        );
+    }
+    // The floor: the same tree (directories, hard links, the few distinct files) made by
+    // coreutils' `cp -al` from a copy built untimed beforehand.
+    aside(&reference, trash);
+    let made = sw_cmd(&build[..build.len() - 1]).arg(&reference).output().map_err(|e| e.to_string())?;
+    if made.status.success() {
+        cold.push(
+            Cand::new(CP_AL, || {
+                let mut c = Command::new("cp");
+                c.arg("-al").arg(&reference).arg(&copy);
+                c
+            })
+            .before(|| {
+                aside(&copy, trash);
+                settle();
+            })
+            .peer(),
         );
     }
     b.compare("build-cold", pack, cold)?;
@@ -623,6 +553,9 @@ fn measure_tool_hook(b: &mut Bench, pack: &Pack, plugins: &Path, home: &Path) ->
     ];
     b.compare("tool-hook", pack, cands)
 }
+
+/// The floor of a cold build in the figures: the same tree made by `cp -al`.
+pub const CP_AL: &str = "cp -al (same tree)";
 
 /// What the per-tool-call hook is called in the figures.
 pub const HOOK_TOOL: &str = "skill-usage hook (launcher + binary)";

@@ -166,6 +166,17 @@ pub fn markdown(r: &Report, quick: bool) -> String {
             a.median_ms / c.median_ms
         );
     }
+    if let (Some(o), Some(f)) =
+        (r.get("build-cold", "skillwright", &big), r.get("build-cold", crate::bench::CP_AL, &big))
+    {
+        let _ = writeln!(
+            s,
+            "| cold build vs `cp -al` of its output: the same directories and hard links, no contents written ({big}; no target; informational) | {} | {} | {:.2} | – | |",
+            ms(o.median_ms),
+            ms(f.median_ms),
+            o.median_ms / f.median_ms
+        );
+    }
     let rss = r
         .measures
         .iter()

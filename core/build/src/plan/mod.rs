@@ -1,7 +1,9 @@
-//! Planning: the whole output, in memory, as a pure function of its inputs.
+//! Planning: the whole output, in memory (bundled binaries by reference to their files), as a
+//! pure function of its inputs.
 //!
-//! No clock, no absolute paths, no hash-map order: the same inputs give byte-identical plans on
-//! every machine. The plan is what tests snapshot and what `write` puts on disk.
+//! No clock, no absolute paths, no hash-map order in what is written: the same inputs give
+//! byte-identical packages on every machine (a copied binary's path and time only say where its
+//! bytes come from). The plan is what tests snapshot and what `write` puts on disk.
 
 mod host;
 mod json;
