@@ -325,7 +325,8 @@ fn on_disk(path: &Path, contents: &Contents, hashed: &Hashed) -> Result<bool, Re
             if len != c.len {
                 return Ok(false);
             }
-            let id = f.metadata().ok().map(|m| FileId::from_meta(&m));
+            // Only where a file's identity includes its inode: elsewhere two files could match.
+            let id = f.metadata().ok().map(|m| FileId::from_meta(&m)).filter(|id| id.dev_ino != (0, 0));
             let known = id.and_then(|id| hashed.lock().ok()?.get(&id).cloned());
             let hash = match known {
                 Some(h) => h,

@@ -54,8 +54,13 @@ const WORDS: &[&str] = &[
 /// Writes a pack of `n` valid skills (accepted by skillwright, agnix and skills-ref alike).
 pub fn synthetic(dir: &Path, n: usize) -> Result<Pack, String> {
     let skills = dir.join("skills");
-    if skills.exists() {
-        std::fs::remove_dir_all(&skills).map_err(|e| format!("{}: {e}", skills.display()))?;
+    // A pack left by an earlier run is kept where it is the same: deleting thousands of
+    // directories right before the cold builds would slow them (see `aside`).
+    let wanted: std::collections::BTreeSet<String> = (0..n).map(|i| format!("skill-{i:04}")).collect();
+    for e in std::fs::read_dir(&skills).into_iter().flatten().flatten() {
+        if !wanted.contains(e.file_name().to_string_lossy().as_ref()) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
     }
     for i in 0..n {
         let name = format!("skill-{i:04}");
@@ -80,7 +85,9 @@ pub fn synthetic(dir: &Path, n: usize) -> Result<Pack, String> {
         let d = skills.join(&name);
         std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
         let md = format!("---\nname: {name}\ndescription: {description}\nlicense: MIT\n---\n{body}");
-        std::fs::write(d.join("SKILL.md"), md).map_err(|e| e.to_string())?;
+        if std::fs::read(d.join("SKILL.md")).ok().as_deref() != Some(md.as_bytes()) {
+            std::fs::write(d.join("SKILL.md"), md).map_err(|e| e.to_string())?;
+        }
     }
     let toml = dir.join("skillwright.toml");
     std::fs::write(
