@@ -99,8 +99,7 @@ fn plan_with(
     let targets = target::builtin().unwrap();
     let chosen: Vec<_> = targets.values().collect();
     let templates = pipeline::templates(&chosen, Default::default(), None).unwrap();
-    let bins: plan::Bundled =
-        pipeline::fake_binaries().into_iter().map(|(k, v)| (k, plan::Contents::Bytes(v))).collect();
+    let bins = plan::in_memory(&pipeline::fake_binaries());
     plan::plan(&plan::Inputs {
         set,
         pack,

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let targets = target::builtin().unwrap();
     let chosen: Vec<_> = targets.values().collect();
     let templates = pipeline::templates(&chosen, Default::default(), None).unwrap();
-    let binaries = pipeline::fake_binaries();
+    let binaries = plan::in_memory(&pipeline::fake_binaries());
     let p = plan::plan(&plan::Inputs {
         set: &set,
         pack: &pack,
@@ -43,7 +43,8 @@ fuzz_target!(|data: &[u8]| {
         for (path, f) in &pkg.files {
             assert!(skillwright_model::integrity::safe_rel_path(path), "unsafe path {path}");
             if path.ends_with(".json") {
-                serde_json::from_slice::<serde_json::Value>(&f.bytes).expect("JSON parses");
+                let bytes = f.bytes().expect("only binaries are copied from files");
+                serde_json::from_slice::<serde_json::Value>(bytes).expect("JSON parses");
             }
         }
     }

@@ -159,9 +159,7 @@ impl Bundle {
     /// not kept) and stamped with the metadata they had before they were read.
     fn load(&self, stamp: &mut Option<Collector>) -> std::io::Result<plan::Bundled> {
         match self {
-            Bundle::Bytes(b) => {
-                Ok(b.iter().map(|(k, v)| (k.clone(), plan::Contents::Bytes(v.clone()))).collect())
-            }
+            Bundle::Bytes(b) => Ok(plan::in_memory(b)),
             Bundle::Files(f) => {
                 let mut out = plan::Bundled::new();
                 for (k, p) in f {

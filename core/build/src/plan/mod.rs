@@ -135,6 +135,11 @@ pub type Binaries = BTreeMap<String, std::sync::Arc<[u8]>>;
 /// The same, as a build bundles them: in memory or copied from files.
 pub type Bundled = BTreeMap<String, Contents>;
 
+/// Binaries in memory, as a plan bundles them.
+pub fn in_memory(binaries: &Binaries) -> Bundled {
+    binaries.iter().map(|(k, v)| (k.clone(), Contents::Bytes(Arc::clone(v)))).collect()
+}
+
 /// The runtime binary's file name.
 pub const EXE: &str = "skillwright";
 /// The runtime binary's file name on Windows.
