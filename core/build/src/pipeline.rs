@@ -169,7 +169,11 @@ impl Bundle {
                     let (file, _) =
                         open_regular(p, Links::Follow).map_err(|e| std::io::Error::other(e.to_string()))?;
                     let meta = file.metadata().map_err(named)?;
-                    let sha256 = skillwright_model::integrity::sha256_reader(&file).map_err(named)?;
+                    // The size it had is all that is hashed: a file still growing is refused when
+                    // it is copied (its size no longer matches).
+                    let sha256 =
+                        skillwright_model::integrity::sha256_reader(std::io::Read::take(&file, meta.len()))
+                            .map_err(named)?;
                     if let Some(c) = stamp {
                         c.hashed(p, &meta, &sha256);
                     }

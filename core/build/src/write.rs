@@ -331,7 +331,8 @@ fn on_disk(path: &Path, contents: &Contents, hashed: &Hashed) -> Result<bool, Re
             let hash = match known {
                 Some(h) => h,
                 None => {
-                    let h = skillwright_model::integrity::sha256_reader(f)
+                    // One byte more than planned is enough to tell a file that grew meanwhile.
+                    let h = skillwright_model::integrity::sha256_reader(std::io::Read::take(f, c.len + 1))
                         .map_err(|e| ReadError::Io(path.into(), e))?;
                     if let (Some(id), Ok(mut m)) = (id, hashed.lock()) {
                         m.insert(id, h.clone());
