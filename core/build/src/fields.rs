@@ -492,6 +492,10 @@ pub fn forbidden_characters(ctx: &Ctx, raw: &[(String, Value)], diags: &mut Vec<
         }
     }
     fn check(ctx: &Ctx, path: &[String], s: &str, multiline: bool, diags: &mut Vec<Diagnostic>) {
+        // Printable ASCII, the common case, holds none of them: no need to decode characters.
+        if s.bytes().all(|b| matches!(b, b' '..=b'~' | b'\t') || (multiline && b == b'\n')) {
+            return;
+        }
         let bad: Vec<char> = s.chars().filter(|&c| text::forbidden(c, multiline)).collect();
         let Some(&first) = bad.first() else { return };
         let path: Vec<&str> = path.iter().map(String::as_str).collect();
