@@ -166,8 +166,7 @@ impl Bundle {
                     use skillwright_model::fsio::{Links, open_regular};
                     let named =
                         |e: std::io::Error| std::io::Error::new(e.kind(), format!("{}: {e}", p.display()));
-                    let (file, _) =
-                        open_regular(p, Links::Follow).map_err(|e| std::io::Error::other(e.to_string()))?;
+                    let (file, _) = open_regular(p, Links::Follow)?;
                     let meta = file.metadata().map_err(named)?;
                     // The size it had is all that is hashed: a file still growing is refused when
                     // it is copied (its size no longer matches).

@@ -258,8 +258,8 @@ impl Collector {
     /// before it was read (a later change then shows in the metadata).
     pub fn hashed(&mut self, path: &Path, meta: &std::fs::Metadata, sha256: &str) {
         if let Some(s) = &mut self.stamp {
-            let entry = Entry { path: path.to_string_lossy().into_owned(), meta: Meta::of(meta), hash: None };
-            s.files.push(Entry { hash: Some(sha256.to_string()), ..entry });
+            let path = path.to_string_lossy().into_owned();
+            s.files.push(Entry { path, meta: Meta::of(meta), hash: Some(sha256.to_string()) });
         }
     }
 

@@ -564,8 +564,7 @@ fn copy_into(c: &Copied, to: &mut std::fs::File) -> std::io::Result<()> {
             c.path.display()
         ))
     };
-    let (from, _) =
-        fsio::open_regular(&c.path, Links::Follow).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let (from, _) = fsio::open_regular(&c.path, Links::Follow)?;
     let meta = from.metadata()?;
     if meta.len() != c.len || meta.modified().ok() != c.modified {
         return Err(changed());

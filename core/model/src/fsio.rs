@@ -30,6 +30,19 @@ impl ReadError {
     }
 }
 
+/// For callers that speak `std::io::Error`: the same message (path included), and the kind of the
+/// underlying error where there is one.
+impl From<ReadError> for std::io::Error {
+    fn from(e: ReadError) -> std::io::Error {
+        let kind = match &e {
+            ReadError::NotFound(_) => std::io::ErrorKind::NotFound,
+            ReadError::Io(_, err) => err.kind(),
+            ReadError::NotRegular(..) | ReadError::TooLarge(..) => std::io::ErrorKind::InvalidInput,
+        };
+        std::io::Error::new(kind, e.to_string())
+    }
+}
+
 /// Whether a bounded read follows a symlink at the final path component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Links {

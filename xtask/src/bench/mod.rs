@@ -268,7 +268,7 @@ const TRASH: &str = "trash";
 /// Moves `p` (if it exists) into `trash`, emptied untimed at the end of the run.
 ///
 /// Not deleted here: on an ext4 file system without a journal (this machine's), creating inodes
-/// within seconds of deleting thousands makes the kernel skip every recently deleted one
+/// within a minute of deleting thousands makes the kernel skip every recently deleted one
 /// (`recently_deleted` in the inode allocator), and a cold build measured right after deleting
 /// the previous one's output costs two to eight times what the same build costs into a fresh
 /// directory. That is a cost of the harness, paid most by whoever creates the most directories.
@@ -279,7 +279,7 @@ fn aside(p: &Path, trash: &Path) {
         let _ = std::fs::create_dir_all(trash);
         let to = trash.join(N.fetch_add(1, Ordering::Relaxed).to_string());
         if std::fs::rename(p, &to).is_err() {
-            let _ = std::fs::remove_dir_all(p);
+            let _ = if p.is_dir() { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) };
         }
     }
 }
