@@ -389,3 +389,122 @@ fn bom_and_line_endings_are_normalised_in_every_copy() {
         }
     }
 }
+
+/// Pieces of YAML values at the edge of what the flat frontmatter reader takes: typed words and
+/// numbers, indicators, comment and key markers, quotes and escapes, line breaks libyaml knows
+/// and characters it refuses.
+const YAML_EDGES: &[&str] = &[
+    "true",
+    "False",
+    "null",
+    "~",
+    "yes",
+    "inf",
+    ".inf",
+    "NaN",
+    "0x1F",
+    "0o7",
+    "1e5",
+    "+1",
+    "-2",
+    "0755",
+    "1.0",
+    "1.0.0",
+    "2024-01-01",
+    "12:30",
+    ".",
+    "_",
+    ":",
+    ": ",
+    " #",
+    "#",
+    "\"",
+    "'",
+    "''",
+    "\\",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&",
+    "*",
+    "!",
+    "|",
+    ">",
+    "%",
+    "@",
+    "`",
+    "?",
+    "-",
+    "- ",
+    " ",
+    "  ",
+    "\t",
+    "é",
+    "🦀",
+    "\u{a0}",
+    "\u{85}",
+    "\u{2028}",
+    "\u{feff}",
+    "\u{7f}",
+    "\u{1}",
+    "\u{fffe}",
+];
+
+/// One frontmatter line: mostly `key: value` with a plain or quoted value, at some indentation.
+fn yaml_line() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        8 => "[a-zA-Z][a-zA-Z0-9 .,]{0,10}",
+        3 => proptest::sample::select(YAML_EDGES).prop_map(str::to_string),
+    ];
+    let value = proptest::collection::vec(piece, 0..3).prop_map(|v| v.concat());
+    let quoted = prop_oneof![4 => Just(""), 1 => Just("\""), 1 => Just("'")];
+    let key = prop_oneof![
+        6 => "[a-z][a-z0-9_-]{0,6}",
+        1 => proptest::sample::select(&["true", "Null", "yes", "inf", "e5", "k k", "\"k\"", "-k", ""][..])
+            .prop_map(str::to_string),
+    ];
+    let indent =
+        prop_oneof![8 => Just(""), 4 => Just("  "), 1 => Just("   "), 1 => Just("    "), 1 => Just("\t")];
+    let sep =
+        prop_oneof![12 => Just(": "), 2 => Just(":"), 1 => Just(":  "), 1 => Just(" : "), 1 => Just(":\t")];
+    prop_oneof![
+        8 => (indent, key, sep, quoted, value)
+            .prop_map(|(i, k, s, q, v)| format!("{i}{k}{s}{q}{v}{q}")),
+        1 => Just(String::new()),
+        1 => Just("# note".to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+    /// Whatever the flat reader takes, it reads as serde_yaml does (it declines the rest).
+    #[test]
+    fn the_flat_yaml_reader_agrees_with_serde_yaml(lines in proptest::collection::vec(yaml_line(), 1..5)) {
+        let doc = lines.join("\n") + "\n";
+        if let Some(fast) = skillwright_build::yaml::flat::read(&doc) {
+            let full = serde_yaml::from_str::<serde_yaml::Value>(&doc).map_err(|e| e.to_string());
+            prop_assert_eq!(Ok(fast), full, "{:?}", doc);
+        }
+    }
+}
+
+/// The flagship pack's frontmatter is all of the kind the flat reader takes, read as serde_yaml
+/// reads it: the fast path is the path real packs take.
+#[test]
+fn the_flagship_frontmatter_takes_the_flat_reader() {
+    let skills = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../skills");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&skills).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path().join("SKILL.md")).unwrap();
+        let split = skillwright_build::frontmatter::split(&text).unwrap();
+        let yaml = &text[split.yaml];
+        let fast = skillwright_build::yaml::flat::read(yaml);
+        assert!(fast.is_some(), "declined:\n{yaml}");
+        assert_eq!(fast.unwrap(), serde_yaml::from_str::<serde_yaml::Value>(yaml).unwrap());
+        seen += 1;
+    }
+    assert!(seen >= 10, "{seen} flagship skills");
+}

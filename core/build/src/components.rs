@@ -204,7 +204,7 @@ fn files(dir: &Path, sub: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String, Str
     }
     let Ok(rd) = std::fs::read_dir(dir.join(sub)) else { return Vec::new() };
     let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
+    entries.sort_by_cached_key(|e| e.file_name());
     let mut out = Vec::new();
     for e in entries.into_iter().take(MAX_FILES) {
         let os = e.file_name();

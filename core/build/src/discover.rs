@@ -146,7 +146,7 @@ fn read_root(root: &Path, prefix: &str, only: Option<&str>, acc: &mut Acc) -> Re
     let io = |source| Error::Io { path: root.to_path_buf(), source };
     let root_real = std::fs::canonicalize(root).map_err(io)?;
     let mut entries: Vec<_> = std::fs::read_dir(root).map_err(io)?.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
+    entries.sort_by_cached_key(|e| e.file_name());
     let mut folded: BTreeMap<String, String> = BTreeMap::new();
     // The skill directories to read, in order; read (and parsed) on every core below.
     let mut dirs: Vec<(String, PathBuf)> = Vec::new();
@@ -279,7 +279,7 @@ fn missing_skill_md(dir: &Path, name: &str, shown: &str) -> Diagnostic {
     match std::fs::read_dir(dir) {
         Ok(entries) => {
             let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-            entries.sort_by_key(|e| e.file_name());
+            entries.sort_by_cached_key(|e| e.file_name());
             for e in entries {
                 let Some(n) = e.file_name().to_str().map(str::to_string) else { continue };
                 if near.is_none() && NEAR_MISSES.contains(&n.to_lowercase().as_str()) && !e.path().is_dir() {

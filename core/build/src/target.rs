@@ -355,7 +355,7 @@ pub fn from_dir(dir: &Path) -> Result<BTreeMap<String, Target>, Error> {
     let mut out = BTreeMap::new();
     let mut entries: Vec<_> =
         std::fs::read_dir(dir).map_err(|e| err(e.to_string()))?.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
+    entries.sort_by_cached_key(|e| e.file_name());
     for e in entries {
         let p = e.path();
         if p.extension().is_some_and(|x| x == "toml") {

@@ -96,7 +96,7 @@ impl<'a> Walk<'a> {
             }
         };
         let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-        entries.sort_by_key(|e| e.file_name());
+        entries.sort_by_cached_key(|e| e.file_name());
         let mut folded: BTreeMap<String, String> = BTreeMap::new();
         for entry in entries {
             if self.full {

@@ -6,13 +6,19 @@ use serde_yaml::Value;
 use skillwright_model::diag::Diagnostic;
 use skillwright_model::source::LineIndex;
 
+pub mod flat;
+
 /// Parses frontmatter YAML. A document of only comments or whitespace is empty, not an error.
 /// Nesting deeper than serde_yaml's recursion limit (128) is refused, so parsing stays linear.
+/// The common simple form is read by [`flat`], everything else by serde_yaml.
 pub fn parse(yaml: &str) -> Result<Value, serde_yaml::Error> {
     if yaml.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         return Ok(Value::Null);
     }
-    serde_yaml::from_str(yaml)
+    match flat::read(yaml) {
+        Some(v) => Ok(v),
+        None => serde_yaml::from_str(yaml),
+    }
 }
 
 /// Deepest nesting of flow collections (`[`, `{`) accepted. The YAML parser takes time quadratic
