@@ -438,9 +438,9 @@ pub fn check(
     let mut diags = Vec::new();
     for (path, keys) in &read.keys {
         let (base, known, what): (&[&str], _, _) = if path.starts_with("commands/") {
-            (COMMAND_KEYS, &hosts.command_keys, "command")
+            (COMMAND_KEYS, hosts.command_keys(), "command")
         } else {
-            (AGENT_KEYS, &hosts.agent_keys, "agent")
+            (AGENT_KEYS, hosts.agent_keys(), "agent")
         };
         for k in keys.iter().filter(|k| !base.contains(&k.as_str()) && !known.contains(*k)) {
             let source = read.sources.get(path).map_or("", String::as_str);

@@ -125,6 +125,9 @@ fn lines_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
 /// an unquoted value starting with one is a flow collection.
 pub fn flow_collections(yaml: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
+    if !crate::yaml::may_have_flow(yaml) {
+        return out;
+    }
     // Indent of the line that opened a block scalar (`key: |`); deeper lines are its content.
     let mut block: Option<usize> = None;
     for (off, line) in lines_with_offsets(yaml) {

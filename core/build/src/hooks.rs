@@ -41,12 +41,12 @@ pub fn check(
             continue;
         }
         let supported: Vec<&str> = hosts
-            .targets
+            .targets()
             .iter()
             .filter(|t| t.events.contains_key(event))
             .map(|t| t.display.as_str())
             .collect();
-        if supported.is_empty() && !hosts.targets.is_empty() {
+        if supported.is_empty() && !hosts.targets().is_empty() {
             push("SW461", "event", format!("no host runs hooks on `{event}`"));
         }
         if !h.tools.is_empty() && !TOOL_EVENTS.contains(&event) {

@@ -325,7 +325,7 @@ pub fn build_with(opts: &Options, bundle: &Bundle, progress: &dyn Progress) -> R
         }
     });
     progress.step("reading the skills", 0);
-    let hosts = crate::validate::Hosts::of(targets.values());
+    let hosts = crate::validate::Hosts::of(targets.values().cloned());
     let (set, diagnostics) = crate::load(&opts.skills, &hosts)?;
     let source = crate::components::load(&pack_dir, &packfile, &set, &hosts, &opts.pack);
     let failed = diagnostics.iter().chain(&source.diagnostics).any(|d| d.severity == Severity::Error);

@@ -1,13 +1,12 @@
 //! Target specs: everything skillwright knows about a host, as data (`targets/<id>.toml`).
 
-use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
 use skillwright_model::hookspec::{HookInput, HookTool, Reply};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The targets shipped with skillwright (the repository's `targets/` directory).
-pub static BUILTIN_TARGETS: Dir<'_> = include_dir!("$SKILLWRIGHT_TARGETS_DIR");
+// The targets shipped with skillwright (the repository's `targets/` directory), as JSON.
+include!(concat!(env!("OUT_DIR"), "/targets.rs"));
 
 /// One host.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -237,8 +236,19 @@ pub struct Error {
 impl Target {
     /// Parses one target file.
     pub fn parse(file: &str, text: &str) -> Result<Target, Error> {
-        let t: Target =
-            toml::from_str(text).map_err(|e| Error { file: file.into(), message: e.to_string() })?;
+        let t = toml::from_str(text).map_err(|e| Error { file: file.into(), message: e.to_string() })?;
+        Target::checked(file, t)
+    }
+
+    /// A built-in target from the JSON its TOML was turned into at build time.
+    fn from_json(file: &str, json: &str) -> Result<Target, Error> {
+        let t =
+            serde_json::from_str(json).map_err(|e| Error { file: file.into(), message: e.to_string() })?;
+        Target::checked(file, t)
+    }
+
+    /// `t`, when what serde cannot check holds.
+    fn checked(file: &str, t: Target) -> Result<Target, Error> {
         if !skillwright_model::names::valid_name(&t.id) {
             return Err(Error { file: file.into(), message: format!("id `{}` is not a valid name", t.id) });
         }
@@ -311,12 +321,8 @@ impl Target {
 /// Every built-in target, by id.
 pub fn builtin() -> Result<BTreeMap<String, Target>, Error> {
     let mut out = BTreeMap::new();
-    for f in BUILTIN_TARGETS.files() {
-        let name = f.path().to_string_lossy().to_string();
-        if !name.ends_with(".toml") {
-            continue;
-        }
-        let t = Target::parse(&name, f.contents_utf8().unwrap_or_default())?;
+    for (file, json) in BUILTIN_JSON {
+        let t = Target::from_json(file, json)?;
         out.insert(t.id.clone(), t);
     }
     Ok(out)
@@ -324,19 +330,15 @@ pub fn builtin() -> Result<BTreeMap<String, Target>, Error> {
 
 /// The built-in target `id`, if there is one (parses only that file: this runs in the hook).
 pub fn builtin_one(id: &str) -> Option<Target> {
-    let f = BUILTIN_TARGETS.get_file(format!("{id}.toml"))?;
-    Target::parse(id, f.contents_utf8()?).ok().filter(|t| t.id == id)
+    let file = format!("{id}.toml");
+    let (_, json) = BUILTIN_JSON.iter().find(|(f, _)| *f == file)?;
+    Target::from_json(&file, json).ok().filter(|t| t.id == id)
 }
 
 /// The ids of the built-in targets, from their file names (`<id>.toml`), without parsing them:
 /// what the command line's help lists, on every start of the binary (the session hook's too).
 pub fn builtin_ids() -> Vec<String> {
-    let mut ids: Vec<String> = BUILTIN_TARGETS
-        .files()
-        .filter_map(|f| f.path().to_str()?.strip_suffix(".toml").map(str::to_string))
-        .collect();
-    ids.sort();
-    ids
+    BUILTIN_JSON.iter().filter_map(|(f, _)| f.strip_suffix(".toml").map(str::to_string)).collect()
 }
 
 /// The built-in targets, with those of `overlay` (a directory of `*.toml`) added or, where an id
@@ -373,5 +375,18 @@ mod tests {
     fn builtin_ids_are_the_ids_the_specs_declare() {
         let parsed: Vec<String> = super::builtin().unwrap().into_keys().collect();
         assert_eq!(super::builtin_ids(), parsed);
+    }
+
+    #[test]
+    fn the_embedded_json_is_the_toml_source() {
+        let dir = std::path::Path::new(env!("SKILLWRIGHT_TARGETS_DIR"));
+        let from_toml = super::from_dir(dir).unwrap();
+        let embedded = super::builtin().unwrap();
+        assert_eq!(from_toml.len(), embedded.len());
+        for (id, t) in from_toml {
+            let json = |t: &super::Target| serde_json::to_value(t).unwrap();
+            assert_eq!(json(&t), json(&embedded[&id]), "{id}");
+            assert_eq!(super::builtin_one(&id).map(|o| json(&o)), Some(json(&t)), "{id}");
+        }
     }
 }

@@ -5,6 +5,7 @@ use crate::reading::{Form, FormKind, Implicit, Reader, and_list};
 use skillwright_model::diag::Diagnostic;
 use skillwright_model::skill::{SKILLWRIGHT_KEYS, STANDARD_KEYS, Skill, SkillSet, Spot};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 /// Maximum `name` length (characters).
 pub use skillwright_model::names::MAX_NAME;
@@ -14,47 +15,84 @@ pub const MAX_DESCRIPTION: usize = 1024;
 pub const MAX_COMPATIBILITY: usize = 500;
 
 /// What the hosts a pack is built for read, from their target specs: validation judges a source
-/// against these, so a custom target's keys are as known as a built-in one's.
-#[derive(Debug, Clone, Default)]
+/// against these, so a custom target's keys are as known as a built-in one's. The built-in specs
+/// are only parsed when a check first needs them: a pack that keeps to the standard keys and
+/// forms never does.
+#[derive(Debug, Clone)]
 pub struct Hosts {
-    /// Frontmatter keys at least one host reads.
-    pub skill_keys: BTreeSet<String>,
-    /// Command frontmatter keys at least one host reads.
-    pub command_keys: BTreeSet<String>,
-    /// Agent frontmatter keys at least one host reads.
-    pub agent_keys: BTreeSet<String>,
-    /// The hosts' specs, for checks that name hosts or need each one's vocabulary.
-    pub targets: Vec<crate::target::Target>,
-    /// The hosts whose frontmatter reading is known, in id order, then the Agent Skills reference
-    /// validator: the readers that diagnostics about frontmatter forms and YAML typing name.
-    pub readers: Vec<Reader>,
+    known: OnceLock<Known>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Known {
+    skill_keys: BTreeSet<String>,
+    command_keys: BTreeSet<String>,
+    agent_keys: BTreeSet<String>,
+    targets: Vec<crate::target::Target>,
+    readers: Vec<Reader>,
+}
+
+impl Known {
+    fn of(targets: impl IntoIterator<Item = crate::target::Target>) -> Known {
+        let mut k = Known::default();
+        for t in targets {
+            k.skill_keys.extend(t.skill_keys.iter().cloned());
+            k.command_keys.extend(t.commands.iter().flat_map(|c| c.keys.iter().cloned()));
+            k.agent_keys.extend(t.agents.iter().flat_map(|a| a.keys.iter().cloned()));
+            if let Some(reading) = &t.frontmatter {
+                k.readers.push(Reader { display: t.display.clone(), reading: reading.clone() });
+            }
+            k.targets.push(t);
+        }
+        k.readers.push(crate::reading::reference_validator());
+        k
+    }
 }
 
 impl Hosts {
     /// What the hosts of `targets` read.
-    pub fn of<'a>(targets: impl IntoIterator<Item = &'a crate::target::Target>) -> Hosts {
-        let mut h = Hosts::default();
-        for t in targets {
-            h.skill_keys.extend(t.skill_keys.iter().cloned());
-            h.command_keys.extend(t.commands.iter().flat_map(|c| c.keys.iter().cloned()));
-            h.agent_keys.extend(t.agents.iter().flat_map(|a| a.keys.iter().cloned()));
-            h.targets.push(t.clone());
-            if let Some(reading) = &t.frontmatter {
-                h.readers.push(Reader { display: t.display.clone(), reading: reading.clone() });
-            }
-        }
-        h.readers.push(crate::reading::reference_validator());
-        h
+    pub fn of(targets: impl IntoIterator<Item = crate::target::Target>) -> Hosts {
+        Hosts { known: OnceLock::from(Known::of(targets)) }
+    }
+
+    /// What the built-in hosts read (their specs are parsed on first use).
+    pub fn builtin() -> Hosts {
+        Hosts { known: OnceLock::new() }
+    }
+
+    fn known(&self) -> &Known {
+        self.known.get_or_init(|| Known::of(crate::target::builtin().unwrap_or_default().into_values()))
+    }
+
+    /// Frontmatter keys at least one host reads.
+    pub fn skill_keys(&self) -> &BTreeSet<String> {
+        &self.known().skill_keys
+    }
+
+    /// Command frontmatter keys at least one host reads.
+    pub fn command_keys(&self) -> &BTreeSet<String> {
+        &self.known().command_keys
+    }
+
+    /// Agent frontmatter keys at least one host reads.
+    pub fn agent_keys(&self) -> &BTreeSet<String> {
+        &self.known().agent_keys
+    }
+
+    /// The hosts' specs, for checks that name hosts or need each one's vocabulary.
+    pub fn targets(&self) -> &[crate::target::Target] {
+        &self.known().targets
+    }
+
+    /// The hosts whose frontmatter reading is known, in id order, then the Agent Skills reference
+    /// validator: the readers that diagnostics about frontmatter forms and YAML typing name.
+    pub fn readers(&self) -> &[Reader] {
+        &self.known().readers
     }
 
     /// The readers for which `miss` holds (e.g. "does not read this form"), by display name.
     pub fn missing(&self, miss: impl Fn(&Reader) -> bool) -> Vec<&str> {
-        self.readers.iter().filter(|r| miss(r)).map(|r| r.display.as_str()).collect()
-    }
-
-    /// What the built-in hosts read.
-    pub fn builtin() -> Hosts {
-        crate::target::builtin().map(|t| Hosts::of(t.values())).unwrap_or_default()
+        self.readers().iter().filter(|r| miss(r)).map(|r| r.display.as_str()).collect()
     }
 }
 
@@ -73,7 +111,7 @@ pub fn validate(set: &SkillSet, hosts: &Hosts) -> Vec<Diagnostic> {
         for (key, _) in &skill.raw {
             let known = STANDARD_KEYS.contains(&key.as_str())
                 || SKILLWRIGHT_KEYS.contains(&key.as_str())
-                || hosts.skill_keys.contains(key);
+                || hosts.skill_keys().contains(key);
             if !known {
                 diags.push(field(
                     "SW111",
@@ -326,5 +364,25 @@ fn check_skill(skill: &Skill, diags: &mut Vec<Diagnostic>) {
             key,
             format!("`{key}` `{v}` is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)"),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Hosts;
+
+    #[test]
+    fn builtin_hosts_read_on_first_use_are_the_built_in_targets() {
+        let lazy = Hosts::builtin();
+        let eager = Hosts::of(crate::target::builtin().unwrap().into_values());
+        assert_eq!(lazy.skill_keys(), eager.skill_keys());
+        assert!(lazy.skill_keys().contains("allowed-tools"), "{:?}", lazy.skill_keys());
+        assert_eq!(lazy.command_keys(), eager.command_keys());
+        assert_eq!(lazy.agent_keys(), eager.agent_keys());
+        let ids = |h: &Hosts| h.targets().iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&lazy), ids(&eager));
+        assert_eq!(ids(&lazy).len(), crate::target::builtin_ids().len());
+        let names = |h: &Hosts| h.readers().iter().map(|r| r.display.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&lazy), names(&eager));
     }
 }

@@ -29,6 +29,9 @@ pub const MAX_FLOW_DEPTH: usize = 64;
 /// The byte offset where flow collections in `yaml` nest deeper than [`MAX_FLOW_DEPTH`], if they
 /// do. One linear pass that skips quoted scalars and comments.
 pub fn too_deep(yaml: &str) -> Option<usize> {
+    if !may_have_flow(yaml) {
+        return None;
+    }
     let mut depth = 0usize;
     let mut quote: Option<u8> = None;
     let mut comment = false;
@@ -69,6 +72,12 @@ pub fn too_deep(yaml: &str) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// Whether `yaml` holds a `[` or `{` at all: without one it has no flow collection (most
+/// frontmatter has none, and the scans that look for them are then skipped).
+pub fn may_have_flow(yaml: &str) -> bool {
+    yaml.bytes().any(|b| b == b'[' || b == b'{')
 }
 
 /// Where the frontmatter YAML sits in its file, with an index of its keys so that finding one

@@ -78,7 +78,7 @@ fn entry(line: &str) -> Option<(&str, Option<Value>)> {
 /// `"..."` whose only escapes are `\"` and `\\`, or a plain scalar that no YAML type but string
 /// matches.
 fn scalar(v: &str) -> Option<String> {
-    if !v.chars().all(printable) {
+    if !v.bytes().all(|b| (b' '..=b'~').contains(&b)) && !v.chars().all(printable) {
         return None;
     }
     if let Some(inner) = v.strip_prefix('\'') {
@@ -105,7 +105,8 @@ fn scalar(v: &str) -> Option<String> {
     // Indicators are ASCII punctuation; a plain scalar ends at `: ` or ` #`, and one ending in
     // `:` would be a key.
     let starts_plain = first.is_ascii_alphanumeric() || !first.is_ascii();
-    if !starts_plain || v.contains(": ") || v.contains(" #") || v.ends_with(':') {
+    let ends_early = v.as_bytes().windows(2).any(|w| w == b": " || w == b" #");
+    if !starts_plain || ends_early || v.ends_with(':') {
         return None;
     }
     let string = if !first.is_ascii_digit() {
