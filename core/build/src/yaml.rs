@@ -264,13 +264,13 @@ pub fn key_of(line: &str) -> Option<&str> {
 struct KeyIndex<'a> {
     lines: Vec<&'a str>,
     /// (parent key's line + 1, or 0 at the top; key) → 0-based line of its first occurrence.
-    children: std::collections::HashMap<(usize, &'a str), usize>,
+    children: std::collections::BTreeMap<(usize, &'a str), usize>,
 }
 
 impl<'a> KeyIndex<'a> {
     fn new(yaml: &'a str) -> Self {
         let lines: Vec<&str> = yaml.lines().collect();
-        let mut children = std::collections::HashMap::new();
+        let mut children = std::collections::BTreeMap::new();
         let mut stack: Vec<(usize, usize)> = Vec::new(); // (indent, line)
         for (i, line) in lines.iter().enumerate() {
             let t = line.trim_start();

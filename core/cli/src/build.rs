@@ -24,8 +24,8 @@ pub struct BuildArgs {
     /// `target/plugins/` when a Cargo.toml sits beside it.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Hosts to build, comma-separated (default: all).
-    #[arg(long, value_delimiter = ',')]
+    // The help names the built-in hosts, from their target files.
+    #[arg(long, value_delimiter = ',', help = hosts_help())]
     pub hosts: Vec<String>,
     /// Write nothing; exit 1 with a diff of every file that differs from a fresh build.
     #[arg(long)]
@@ -335,4 +335,10 @@ impl skillwright_build::progress::Progress for Bar {
         self.bar.inc(n);
         self.show_when_slow();
     }
+}
+
+/// The help of `--hosts`: the built-in ids come from the target files' names, not parsed specs.
+fn hosts_help() -> String {
+    let hosts = skillwright_build::target::builtin_ids().join(", ");
+    format!("Hosts to build, comma-separated (default: all). Built-in: {hosts}")
 }

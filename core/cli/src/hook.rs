@@ -23,6 +23,7 @@ pub enum HookCommand {
     /// session); exits 2 with a message on stderr when the package cannot be read or does not
     /// serve HOST; the package's launcher then prints its pre-rendered payload instead. Past
     /// 3 seconds the pre-rendered payload is printed and the hook ends, whatever held it up.
+    #[command(after_help = hosts_note())]
     SessionStart {
         /// Host id (the hosts are listed below).
         #[arg(long)]
@@ -60,6 +61,15 @@ pub enum HookCommand {
         #[arg(long)]
         root: Option<PathBuf>,
     },
+}
+
+/// What `hook session-start --help` says after the options: the built-in host ids, from the
+/// target files' names.
+fn hosts_note() -> String {
+    let hosts = skillwright_build::target::builtin_ids().join(", ");
+    format!(
+        "Built-in hosts: {hosts}. A package serves the hosts it was built for (a custom target's id too)."
+    )
 }
 
 /// The command the package's launchers run, when `args` is exactly that form:

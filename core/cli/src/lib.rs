@@ -38,24 +38,24 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Start a pack here (or in DIR): a commented skillwright.toml and a first skill.
-    Init(init::InitArgs),
+    Init(Later<init::InitArgs>),
     /// Check every SKILL.md under skills roots (or given skills) and report every problem with
     /// file:line:col.
-    Validate(validate::ValidateArgs),
+    Validate(Later<validate::ValidateArgs>),
     /// Explain a rule code (e.g. `skillwright explain SW102`), or list all rules.
-    Explain(validate::ExplainArgs),
+    Explain(Later<validate::ExplainArgs>),
     /// Start a skill, command or agent from a starter: skills/NAME/SKILL.md (in the Agent Skills
     /// standard form), commands/NAME.md or agents/NAME.md.
-    New(scaffold::NewArgs),
+    New(Later<scaffold::NewArgs>),
     /// Rewrite SKILL.md files into the form every host and the reference validator read: LF, no
     /// BOM, `---` fences, skillwright's keys under `metadata`, `allowed-tools` as one string.
-    Fmt(scaffold::FmtArgs),
+    Fmt(Later<scaffold::FmtArgs>),
     /// Render an installable package per host from a skills root.
-    Build(build::BuildArgs),
+    Build(Later<build::BuildArgs>),
     /// Check a package directory against its integrity.json (and signature).
-    Verify(verify::VerifyArgs),
+    Verify(Later<verify::VerifyArgs>),
     /// Make a secp256k1 key pair for signing packages.
-    Keygen(verify::KeygenArgs),
+    Keygen(Later<verify::KeygenArgs>),
     /// Hooks run by a host (inside an installed package).
     #[command(subcommand)]
     Hook(hook::HookCommand),
@@ -70,18 +70,18 @@ enum Command {
     #[command(subcommand)]
     Metrics(state::MetricsCommand),
     /// Success rate, usage, declared metrics, tiers, declining trends and suggestions per skill.
-    Feedback(state::FeedbackArgs),
+    Feedback(Later<state::FeedbackArgs>),
     /// Serve the package's runtime to an agent as an MCP server over stdio: skill search and
     /// show, store get/set/list/search, metrics record, feedback.
-    Mcp(runtime::RootArg),
+    Mcp(Later<runtime::RootArg>),
     /// The keys you trust to sign each pack (what `verify` and the session-start self-check
     /// check signatures against).
     #[command(subcommand)]
     Trust(state::TrustCommand),
     /// Write one self-contained HTML page of how the skills are doing, from local state.
-    Dashboard(dashboard::DashboardArgs),
+    Dashboard(Later<dashboard::DashboardArgs>),
     /// Pack, version, integrity, state directory, and the best and declining skills.
-    Status(dashboard::StatusArgs),
+    Status(Later<dashboard::StatusArgs>),
     /// Print a shell completion script (e.g. `skillwright completions bash > ~/.local/share/bash-completion/completions/skillwright`).
     Completions {
         /// The shell.
@@ -93,6 +93,40 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<std::path::PathBuf>,
     },
+}
+
+/// A subcommand's arguments, added to the command line only when that subcommand is the one run
+/// (or its help, completions or man page are asked for): building every subcommand's arguments
+/// on every start took about a third of the time `skillwright --version` takes.
+struct Later<A>(A);
+
+fn add_args<A: clap::Args>(cmd: clap::Command) -> clap::Command {
+    A::augment_args(cmd)
+}
+
+fn add_args_for_update<A: clap::Args>(cmd: clap::Command) -> clap::Command {
+    A::augment_args_for_update(cmd)
+}
+
+impl<A: clap::Args> clap::Args for Later<A> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(add_args::<A>)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(add_args_for_update::<A>)
+    }
+    fn group_id() -> Option<clap::Id> {
+        A::group_id()
+    }
+}
+
+impl<A: FromArgMatches> FromArgMatches for Later<A> {
+    fn from_arg_matches(m: &clap::ArgMatches) -> std::result::Result<Self, clap::Error> {
+        A::from_arg_matches(m).map(Later)
+    }
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> std::result::Result<(), clap::Error> {
+        self.0.update_from_arg_matches(m)
+    }
 }
 
 /// Runs the command line `args` (the first item is the program name) and returns the exit code.
@@ -116,23 +150,23 @@ where
     };
     term::set_color(cli.color);
     let result = match cli.command {
-        Command::Init(a) => init::init(a),
-        Command::Validate(a) => validate::validate(a),
-        Command::Explain(a) => validate::explain(a),
-        Command::New(a) => scaffold::new(a),
-        Command::Fmt(a) => scaffold::fmt(a),
-        Command::Build(a) => build::build(a),
-        Command::Verify(a) => verify::verify(a),
-        Command::Keygen(a) => verify::keygen(a),
+        Command::Init(Later(a)) => init::init(a),
+        Command::Validate(Later(a)) => validate::validate(a),
+        Command::Explain(Later(a)) => validate::explain(a),
+        Command::New(Later(a)) => scaffold::new(a),
+        Command::Fmt(Later(a)) => scaffold::fmt(a),
+        Command::Build(Later(a)) => build::build(a),
+        Command::Verify(Later(a)) => verify::verify(a),
+        Command::Keygen(Later(a)) => verify::keygen(a),
         Command::Hook(c) => hook::hook(c),
         Command::Skills(c) => runtime::skills(c),
         Command::Store(c) => state::store(c),
         Command::Metrics(c) => state::metrics(c),
-        Command::Feedback(a) => state::feedback(a),
+        Command::Feedback(Later(a)) => state::feedback(a),
         Command::Trust(c) => state::trust(c),
-        Command::Mcp(a) => runtime::mcp(a),
-        Command::Dashboard(a) => dashboard::dashboard(a),
-        Command::Status(a) => dashboard::status(a),
+        Command::Mcp(Later(a)) => runtime::mcp(a),
+        Command::Dashboard(Later(a)) => dashboard::dashboard(a),
+        Command::Status(Later(a)) => dashboard::status(a),
         Command::Completions { shell } => completions(shell),
         Command::Man { dir } => man(dir),
     };
@@ -159,21 +193,9 @@ fn finish(result: Result<ExitCode>) -> ExitCode {
     }
 }
 
-/// The command line, with the built-in hosts (read from their target specs) in its help.
+/// The command line.
 pub fn command() -> clap::Command {
-    // File names, not parsed specs: this runs on every start, the session hook's included.
-    let hosts = skillwright_build::target::builtin_ids().join(", ");
     Cli::command()
-        .mut_subcommand("hook", |c| {
-            c.mut_subcommand("session-start", |c| {
-                c.after_help(format!(
-                    "Built-in hosts: {hosts}. A package serves the hosts it was built for (a custom target's id too)."
-                ))
-            })
-        })
-        .mut_subcommand("build", |c| {
-            c.mut_arg("hosts", |a| a.help(format!("Hosts to build, comma-separated (default: all). Built-in: {hosts}")))
-        })
 }
 
 /// Prints the completion script for `shell`.
