@@ -144,10 +144,27 @@ fn directories_without_skill_md_are_skipped_with_a_warning_unless_misnamed() {
     let warn = diags.iter().find(|d| d.file == "assets").unwrap();
     assert_eq!((warn.code, warn.severity), ("SW002", skillwright_model::Severity::Warning));
     let nested = diags.iter().find(|d| d.file == "group").unwrap();
-    assert!(nested.help.as_deref().unwrap().contains("`group/inner`"), "{nested:?}");
+    assert!(nested.help.as_deref().unwrap().contains("`group/inner` are not read"), "{nested:?}");
+    assert!(nested.help.as_deref().unwrap().contains("with `group` as the skills root"), "{nested:?}");
     let typo = diags.iter().find(|d| d.code == "SW003").unwrap();
     assert_eq!(typo.file, "typo/Skill.md");
     assert_eq!(typo.help.as_deref(), Some("rename it: `git mv typo/Skill.md typo/SKILL.md`"));
+}
+
+#[test]
+fn a_pack_root_given_as_the_skills_root_names_a_few_skills_and_the_root_to_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pack = tmp.path();
+    std::fs::write(pack.join("skillwright.toml"), "[pack]\nname = \"p\"\n").unwrap();
+    for i in 0..40 {
+        skill(&pack.join("skills"), &format!("s{i:02}"), &format!("s{i:02}"));
+    }
+    let (set, diags) = load(pack);
+    assert!(set.skills.is_empty());
+    let help = diags.iter().find(|d| d.code == "SW002" && d.file == "skills").unwrap().help.clone().unwrap();
+    assert!(help.contains("`skills/s00`, `skills/s01`, `skills/s02` and 37 more are not read"), "{help}");
+    assert!(help.contains("with `skills` as the skills root"), "{help}");
+    assert!(!help.contains("s03"), "{help}");
 }
 
 #[test]

@@ -312,9 +312,18 @@ fn missing_skill_md(dir: &Path, name: &str, shown: &str) -> Diagnostic {
     );
     match nested.as_slice() {
         [] => d.with_help("add a SKILL.md (`skillwright new NAME` writes one), or move the directory out of the skills root"),
-        _ => d.with_help(format!(
-            "hosts read only <root>/<skill>/SKILL.md, so the skills in `{}` are not read: move them up a level",
-            nested.iter().map(|n| format!("{name}/{n}")).collect::<Vec<_>>().join("`, `")
-        )),
+        _ => {
+            // A pack root given as the skills root would otherwise list every skill it has.
+            const SHOWN: usize = 3;
+            let listed = nested.iter().take(SHOWN).map(|n| format!("`{name}/{n}`")).collect::<Vec<_>>();
+            let more = match nested.len().saturating_sub(SHOWN) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            d.with_help(format!(
+                "hosts read only <root>/<skill>/SKILL.md, so the skills in {}{more} are not read: move them up a level, or check them with `{shown}` as the skills root",
+                listed.join(", ")
+            ))
+        }
     }
 }

@@ -50,9 +50,10 @@ pub fn lint(set: &SkillSet) -> Vec<Diagnostic> {
                     .at(skill.body_line, 1, 1),
             );
         }
-        let h1 = skill.headings.iter().filter(|h| h.level == 1).count();
+        let headings = crate::parse::headings(skill);
+        let h1 = headings.iter().filter(|h| h.level == 1).count();
         if h1 != 1 && !skill.body.trim().is_empty() {
-            let line = skill.headings.iter().find(|h| h.level == 1).map_or(skill.body_line, |h| h.line);
+            let line = headings.iter().find(|h| h.level == 1).map_or(skill.body_line, |h| h.line);
             diags.push(
                 Diagnostic::new(
                     "SW304",
@@ -63,7 +64,7 @@ pub fn lint(set: &SkillSet) -> Vec<Diagnostic> {
             );
         }
         let mut prev = 0u8;
-        for h in &skill.headings {
+        for h in &headings {
             if prev > 0 && h.level > prev + 1 {
                 diags.push(
                     Diagnostic::new(

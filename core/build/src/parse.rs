@@ -131,7 +131,7 @@ pub fn parse_skill(dir: &str, file: &str, bytes: &[u8]) -> (Option<Skill>, Vec<D
         .collect();
     let body = &text[split.body..];
     let body_line = index.position(text, split.body).0;
-    let (headings, links) = scan_body(text, split.body, &index);
+    let links = if may_link(body) { links(text, split.body, &index) } else { Vec::new() };
     let skill = Skill {
         dir: dir.to_string(),
         prefix: String::new(),
@@ -140,7 +140,6 @@ pub fn parse_skill(dir: &str, file: &str, bytes: &[u8]) -> (Option<Skill>, Vec<D
         raw,
         body: body.to_string(),
         body_line,
-        headings,
         links,
         files: BTreeMap::new(),
         fields: fields.spots,
@@ -152,17 +151,44 @@ pub fn parse_skill(dir: &str, file: &str, bytes: &[u8]) -> (Option<Skill>, Vec<D
     (Some(skill), diags)
 }
 
-/// Collects headings and link destinations with their positions in the whole file.
-fn scan_body(text: &str, body_start: usize, index: &LineIndex) -> (Vec<Heading>, Vec<Link>) {
+/// Whether `body` can hold a link or an image at all. CommonMark writes an inline one as `](`
+/// (the parenthesis right after the bracket), a reference one needs a definition `[label]:` (the
+/// colon right after the bracket), an autolink starts with `<`: without any of these the Markdown
+/// parser would find none, and is not run.
+fn may_link(body: &str) -> bool {
+    let b = body.as_bytes();
+    body.contains('<') || body.match_indices(']').any(|(i, _)| matches!(b.get(i + 1), Some(b'(' | b':')))
+}
+
+/// The link and image destinations of the body (from `body_start` in `text`), with their
+/// positions in the whole file.
+fn links(text: &str, body_start: usize, index: &LineIndex) -> Vec<Link> {
     let body = &text[body_start..];
-    let mut headings = Vec::new();
     let mut links = Vec::new();
-    let mut current: Option<(u8, String, u32)> = None;
     let mut cur = Cursor::default();
+    for (event, range) in Parser::new(body).into_offset_iter() {
+        if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event {
+            let (line, col) = index.advance(text, &mut cur, body_start + range.start);
+            let src = &body[range.clone()];
+            let len = src.lines().next().unwrap_or("").chars().count() as u32;
+            links.push(Link { dest: dest_url.to_string(), line, col, len });
+        }
+    }
+    links
+}
+
+/// The headings of `skill`'s body, in order, with their lines in SKILL.md. Parsed on demand: only
+/// the quality lint reads them.
+pub fn headings(skill: &Skill) -> Vec<Heading> {
+    let body = skill.body.as_str();
+    let index = LineIndex::new(body);
+    let mut cur = Cursor::default();
+    let mut headings = Vec::new();
+    let mut current: Option<(u8, String, u32)> = None;
     for (event, range) in Parser::new(body).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
-                let line = index.advance(text, &mut cur, body_start + range.start).0;
+                let line = index.advance(body, &mut cur, range.start).0 + skill.body_line - 1;
                 current = Some((level as u8, String::new(), line));
             }
             Event::End(TagEnd::Heading(_)) => {
@@ -175,16 +201,10 @@ fn scan_body(text: &str, body_start: usize, index: &LineIndex) -> (Vec<Heading>,
                     s.push_str(&t);
                 }
             }
-            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
-                let (line, col) = index.advance(text, &mut cur, body_start + range.start);
-                let src = &body[range.clone()];
-                let len = src.lines().next().unwrap_or("").chars().count() as u32;
-                links.push(Link { dest: dest_url.to_string(), line, col, len });
-            }
             _ => {}
         }
     }
-    (headings, links)
+    headings
 }
 
 #[cfg(test)]
@@ -203,7 +223,7 @@ mod tests {
         assert_eq!(implicit, [("description", 4, 14)]);
         let forms: Vec<_> = skill.forms.iter().map(|s| (s.what, s.line)).collect();
         assert_eq!(forms, [(Form::Bom, 1), (Form::LeadingBlankLines, 1)]);
-        assert_eq!(skill.headings[0].line, 7);
+        assert_eq!(headings(&skill)[0].line, 7);
     }
 
     #[test]
@@ -213,7 +233,41 @@ mod tests {
         let skill = skill.unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(skill.body, "# T\n");
-        assert_eq!(skill.headings[0].line, 5);
+        assert_eq!(headings(&skill)[0].line, 5);
+    }
+
+    #[test]
+    fn bodies_the_link_scan_skips_have_no_links() {
+        let with = |body: &str| {
+            let text = format!("---\nname: x\n---\n{body}");
+            links(&text, text.len() - body.len(), &LineIndex::new(&text))
+        };
+        for body in ["[a](b)", "![i](p.png)", "[r]\n\n[r]: /u", "<https://x.y>", "[]()"] {
+            assert!(may_link(body), "{body:?}");
+        }
+        assert_eq!(with("see [a](b) and <https://x.y>").len(), 2);
+        assert!(!may_link("- [ ] done\n[a]\n(b) x]y"));
+        // Random bodies from the pieces links are made of: none the scan skips has a link.
+        const PIECES: &[&str] = &[
+            "[", "]", "(", ")", ":", "!", "a", " ", "\n", "\n\n", "\\", "`", "*", "/u", "http://x", "<", ">",
+            "- [ ] ", "[x]", "    ", "#", "&#40;", "&#93;", "\"t\"",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut skipped = 0;
+        for _ in 0..20_000 {
+            let mut body = String::new();
+            for _ in 0..(seed % 12) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                body.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
+            }
+            if !may_link(&body) {
+                skipped += 1;
+                assert!(with(&body).is_empty(), "{body:?}");
+            }
+        }
+        assert!(skipped > 1_000, "{skipped} bodies skipped");
     }
 
     #[test]

@@ -31,8 +31,6 @@ pub struct Skill {
     pub body: String,
     /// 1-based line of the original file where the body starts.
     pub body_line: u32,
-    /// Headings in the body, in order.
-    pub headings: Vec<Heading>,
     /// Links and images in the body, in order.
     pub links: Vec<Link>,
     /// Every file of the skill other than SKILL.md: path relative to the skill dir → bytes.
