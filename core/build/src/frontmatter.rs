@@ -100,7 +100,8 @@ pub fn split(text: &str) -> Result<Split, SplitError> {
                 forms.push(Found { form: Form::CloseFenceSpace, at: off + 3..off + content.len() });
             }
             let yaml = yaml_start..off;
-            if let Some(i) = text[yaml.clone()].find("---") {
+            let y = &text[yaml.clone()];
+            if let Some((i, _)) = y.match_indices('-').find(|&(i, _)| y.as_bytes()[i..].starts_with(b"---")) {
                 let at = yaml.start + i;
                 forms.push(Found { form: Form::DashesInYaml, at: at..at + 3 });
             }

@@ -324,8 +324,9 @@ pub fn strip_comment(v: &str) -> &str {
     if v.starts_with(['"', '\'']) {
         return v;
     }
-    match v.find(" #") {
-        Some(i) => v[..i].trim_end(),
+    // A comment starts at a `#` after a space (found by the `#`, which is rare).
+    match v.match_indices('#').find(|&(i, _)| v.as_bytes()[..i].ends_with(b" ")) {
+        Some((i, _)) => v[..i - 1].trim_end(),
         None => v,
     }
 }
