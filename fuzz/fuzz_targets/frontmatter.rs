@@ -1,6 +1,6 @@
-//! Frontmatter split and YAML parse of one SKILL.md: any bytes, no panic, positions in range (lines
-//! counted as an editor counts them); and
-//! whatever the flat YAML reader takes, serde_yaml reads the same.
+//! Frontmatter split and YAML parse of one SKILL.md: any bytes, no panic, positions in range
+//! (lines counted as an editor counts them); and whatever the flat YAML reader takes from the
+//! frontmatter, serde_yaml reads the same.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 

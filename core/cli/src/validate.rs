@@ -66,8 +66,7 @@ fn hosts(
 
 pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
     let hosts = hosts(a.targets.as_deref())?;
-    let (set, mut diags) = skillwright_build::discover::discover_paths(&a.paths)?;
-    diags.extend(skillwright_build::validate::validate(&set, &hosts));
+    let (set, mut diags) = skillwright_build::load_paths(&a.paths, &hosts)?;
     if a.strict {
         diags.extend(skillwright_build::lint::lint(&set));
     }
